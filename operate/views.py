@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from django.http import HttpResponse
+
+
+def home(request):
+    return HttpResponse("ok")

@@ -1,0 +1,26 @@
+"""The engine's tables, one module per aggregate."""
+
+from __future__ import annotations
+
+from .audit import AuditEvent
+from .definitions import Deployment, ProcessDefinition
+from .incidents import Incident
+from .instances import ElementInstance, ProcessInstance, Variable
+from .messages import BufferedMessage, MessageSubscription
+from .user_tasks import UserTask
+from .work import Job, Timer
+
+__all__ = [
+    "AuditEvent",
+    "BufferedMessage",
+    "Deployment",
+    "ElementInstance",
+    "Incident",
+    "Job",
+    "MessageSubscription",
+    "ProcessDefinition",
+    "ProcessInstance",
+    "Timer",
+    "UserTask",
+    "Variable",
+]

@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from django.http import HttpResponse
+
+
+def inbox(request):
+    return HttpResponse("ok")
