@@ -149,7 +149,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-jobs": {
         "task": "orchestration.tasks.sweep_jobs",
-        "schedule": env_float("SWEEP_SECONDS", 5.0),
+        "schedule": env_float("SWEEP_SECONDS", 1.0),
         "options": {"expires": 30},
     },
 }

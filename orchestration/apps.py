@@ -10,3 +10,4 @@ class OrchestrationConfig(AppConfig):
     def ready(self) -> None:
         # Register the built-in job handlers (HTTP connector, demo handlers).
         from . import handlers  # noqa: F401
+        from .demo import handlers as demo_handlers  # noqa: F401

@@ -191,6 +191,8 @@ class Element:
     multi_instance: MultiInstanceDefinition | None = None
     called_element: CalledElement | None = None
     is_for_compensation: bool = False
+    # boundary compensation events: the handler activity, linked by an association
+    compensation_handler: str | None = None
     # child element ids of a subprocess, in document order
     children: tuple[str, ...] = ()
     # extension properties (camunda:properties / zeebe:properties) and misc attributes

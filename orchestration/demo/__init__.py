@@ -1,0 +1,1 @@
+"""Demo processes and their handlers (used by `manage.py demo`)."""

@@ -1,0 +1,1 @@
+"""The runtime: behaviours per element family over an in-memory working set."""

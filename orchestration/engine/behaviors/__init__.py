@@ -1,0 +1,1 @@
+"""One module per element family; each behaviour is stateless."""

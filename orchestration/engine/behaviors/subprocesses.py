@@ -1,0 +1,25 @@
+"""Embedded subprocess: a scope of its own, started at its none start event and
+completed when no token is left inside.
+
+Not here yet (next issue): event subprocesses, transaction subprocesses (refused).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...bpmn.model import Element
+from ..errors import EngineIncident
+from ..state import ElementInstanceState
+from .base import Behavior
+
+if TYPE_CHECKING:
+    from ..runner import Runner
+
+
+class SubProcess(Behavior):
+    def activate(self, rt: Runner, ei: ElementInstanceState, element: Element) -> None:
+        start = rt.process.none_start_event(element.id)
+        if start is None:
+            raise EngineIncident("expression", f"subprocess '{element.id}' has no none start event")
+        rt.activate(start, ei.key, "")

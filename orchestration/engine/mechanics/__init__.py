@@ -1,0 +1,1 @@
+"""Small helpers the behaviours share: expressions, variables, timers."""

@@ -1,0 +1,534 @@
+"""Read queries for the consoles and the API.
+
+Selectors own ``select_related``/``annotate`` so views and templates never
+trigger a query per row. They take plain values (keys, names, filters), not
+requests, and never write. Permission checks happen in the callers, through
+``orchestration.access``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from django.db import connection
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, RowNumber
+
+from .models import (
+    AuditEvent,
+    ElementInstance,
+    Incident,
+    Job,
+    MessageSubscription,
+    ProcessDefinition,
+    ProcessInstance,
+    Timer,
+    UserTask,
+    Variable,
+)
+
+INSTANCE_STATES = ("active", "completed", "cancelled", "incident")
+
+# ---------------------------------------------------------------------------
+# Definitions and counts
+# ---------------------------------------------------------------------------
+
+
+def _open_incident_count_for_definition() -> Coalesce:
+    counts = (
+        Incident.objects.filter(state=Incident.State.OPEN, instance__definition=OuterRef("pk"))
+        .order_by()
+        .values("instance__definition")
+        .annotate(n=Count("key"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+
+
+def _with_instance_counts(definitions: QuerySet[ProcessDefinition]) -> QuerySet[ProcessDefinition]:
+    state = ProcessInstance.State
+    return definitions.annotate(
+        active_count=Count("instances", filter=Q(instances__state=state.ACTIVE)),
+        completed_count=Count("instances", filter=Q(instances__state=state.COMPLETED)),
+        cancelled_count=Count("instances", filter=Q(instances__state=state.CANCELLED)),
+        open_incident_count=_open_incident_count_for_definition(),
+    )
+
+
+def list_definitions_with_counts(bpmn_process_id: str | None = None) -> list[ProcessDefinition]:
+    """Every definition version, newest version first per process id, with instance counts.
+
+    Each row has ``active_count``, ``completed_count``, ``cancelled_count`` and
+    ``open_incident_count``.
+    """
+    definitions = ProcessDefinition.objects.all()
+    if bpmn_process_id is not None:
+        definitions = definitions.filter(bpmn_process_id=bpmn_process_id)
+    definitions = _with_instance_counts(definitions).order_by("bpmn_process_id", "-version")
+    return list(definitions)
+
+
+@dataclass(frozen=True)
+class CountTotals:
+    active: int = 0
+    completed: int = 0
+    cancelled: int = 0
+    open_incidents: int = 0
+
+
+def _totals(definitions: Iterable[ProcessDefinition]) -> CountTotals:
+    rows = list(definitions)
+    return CountTotals(
+        active=sum(d.active_count for d in rows),
+        completed=sum(d.completed_count for d in rows),
+        cancelled=sum(d.cancelled_count for d in rows),
+        open_incidents=sum(d.open_incident_count for d in rows),
+    )
+
+
+@dataclass(frozen=True)
+class ProcessSummary:
+    """One process id with its versions (newest first) and totals over them."""
+
+    bpmn_process_id: str
+    name: str
+    versions: list[ProcessDefinition]
+    totals: CountTotals
+
+    @property
+    def latest(self) -> ProcessDefinition:
+        return self.versions[0]
+
+
+def list_processes() -> list[ProcessSummary]:
+    """Definitions grouped by process id (one query)."""
+    summaries = []
+    definitions = list_definitions_with_counts()
+    for process_id, rows in groupby(definitions, key=lambda d: d.bpmn_process_id):
+        versions = list(rows)
+        summaries.append(
+            ProcessSummary(
+                bpmn_process_id=process_id,
+                name=versions[0].name,
+                versions=versions,
+                totals=_totals(versions),
+            )
+        )
+    return summaries
+
+
+@dataclass(frozen=True)
+class DashboardCounts:
+    rows: list[ProcessDefinition]
+    totals: CountTotals
+
+
+def count_instances_by_definition() -> DashboardCounts:
+    """Counts per process id and version, for the versions that have any instance."""
+    rows = [
+        d
+        for d in list_definitions_with_counts()
+        if d.active_count or d.completed_count or d.cancelled_count or d.open_incident_count
+    ]
+    return DashboardCounts(rows=rows, totals=_totals(rows))
+
+
+def get_definition(key: uuid.UUID) -> ProcessDefinition | None:
+    return ProcessDefinition.objects.select_related("deployment").filter(key=key).first()
+
+
+def list_process_ids() -> list[str]:
+    return list(
+        ProcessDefinition.objects.order_by("bpmn_process_id")
+        .values_list("bpmn_process_id", flat=True)
+        .distinct()
+    )
+
+
+# ---------------------------------------------------------------------------
+# Incidents
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class IncidentGroup:
+    """Open incidents that share a fingerprint (the normalised error message)."""
+
+    fingerprint: str
+    count: int
+    instance_count: int
+    first_seen: dt.datetime
+    last_seen: dt.datetime
+    example_message: str
+    recent: list[Incident] = field(default_factory=list)
+
+
+def list_open_incident_groups(recent_per_group: int = 0) -> list[IncidentGroup]:
+    """Open incidents grouped by fingerprint, the largest group first.
+
+    With ``recent_per_group``, each group also carries its most recent
+    incidents (with their instance), fetched in one more query.
+    """
+    aggregates = (
+        Incident.objects.filter(state=Incident.State.OPEN)
+        .order_by()
+        .values("fingerprint")
+        .annotate(
+            count=Count("key"),
+            instance_count=Count("instance", distinct=True),
+            first_seen=Min("created_at"),
+            last_seen=Max("created_at"),
+            example_message=Max("message"),
+        )
+        .order_by("-count", "-last_seen", "fingerprint")
+    )
+    groups = [IncidentGroup(**row) for row in aggregates]
+    if not groups or recent_per_group <= 0:
+        return groups
+    by_fingerprint = {g.fingerprint: g for g in groups}
+    recent = (
+        Incident.objects.filter(state=Incident.State.OPEN)
+        .select_related("instance", "instance__definition")
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("fingerprint")],
+                order_by=[F("created_at").desc(), F("key").desc()],
+            )
+        )
+        .filter(rank__lte=recent_per_group)
+        .order_by("fingerprint", "-created_at", "-key")
+    )
+    for incident in recent:
+        group = by_fingerprint.get(incident.fingerprint)
+        if group is not None:
+            group.recent.append(incident)
+    return groups
+
+
+# ---------------------------------------------------------------------------
+# Instances
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InstanceFilter:
+    """What the instance list shows. Empty strings mean "any"."""
+
+    process: str = ""
+    state: str = ""
+    business_key: str = ""
+    q: str = ""
+    fingerprint: str = ""
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A keyset position: the last row shown, in (started_at, key) descending order."""
+
+    started_at: dt.datetime
+    key: uuid.UUID
+
+    def encode(self) -> str:
+        return f"{self.started_at.isoformat()}_{self.key}"
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor | None:
+        stamp, _, key = (text or "").rpartition("_")
+        try:
+            started_at = dt.datetime.fromisoformat(stamp)
+            parsed_key = uuid.UUID(key)
+        except ValueError:
+            return None
+        if started_at.tzinfo is None:
+            return None
+        return cls(started_at=started_at, key=parsed_key)
+
+
+@dataclass(frozen=True)
+class InstancePage:
+    instances: list[ProcessInstance]
+    next_cursor: Cursor | None
+
+
+def _open_incidents_of_instance() -> Exists:
+    return Exists(Incident.objects.filter(instance=OuterRef("pk"), state=Incident.State.OPEN))
+
+
+def _search(instances: QuerySet[ProcessInstance], q: str) -> QuerySet[ProcessInstance]:
+    """The search box: ``name=value`` on variables, an instance key, or a business key prefix."""
+    q = q.strip()
+    if not q:
+        return instances
+    name, sep, value = q.partition("=")
+    if sep and name.strip():
+        matching = Variable.objects.filter(
+            instance=OuterRef("pk"), name=name.strip(), value_text=value.strip()
+        )
+        return instances.filter(Exists(matching))
+    try:
+        key = uuid.UUID(q)
+    except ValueError:
+        return instances.filter(business_key__startswith=q)
+    return instances.filter(Q(key=key) | Q(business_key=q))
+
+
+def list_instances(filters: InstanceFilter, *, after: Cursor | None = None, limit: int = 50) -> InstancePage:
+    """One page of instances, newest first, with keyset pagination on (started_at, key)."""
+    instances = ProcessInstance.objects.select_related("definition").annotate(
+        has_open_incident=_open_incidents_of_instance()
+    )
+    if filters.process:
+        instances = instances.filter(bpmn_process_id=filters.process)
+    if filters.state == "incident":
+        instances = instances.filter(has_open_incident=True)
+    elif filters.state:
+        instances = instances.filter(state=filters.state)
+    if filters.business_key:
+        # A prefix match also finds the exact key.
+        instances = instances.filter(business_key__startswith=filters.business_key)
+    if filters.fingerprint:
+        instances = instances.filter(
+            Exists(
+                Incident.objects.filter(
+                    instance=OuterRef("pk"),
+                    state=Incident.State.OPEN,
+                    fingerprint=filters.fingerprint,
+                )
+            )
+        )
+    instances = _search(instances, filters.q)
+    if after is not None:
+        instances = instances.filter(
+            Q(started_at__lt=after.started_at) | Q(started_at=after.started_at, key__lt=after.key)
+        )
+    rows = list(instances.order_by("-started_at", "-key")[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = Cursor(started_at=last.started_at, key=last.key)
+    return InstancePage(instances=rows, next_cursor=next_cursor)
+
+
+def get_instance(key: uuid.UUID) -> ProcessInstance | None:
+    return (
+        ProcessInstance.objects.select_related("definition", "parent", "parent__definition")
+        .filter(key=key)
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class VariableScope:
+    """Variables of one scope: the process (element is None) or an element instance."""
+
+    scope_key: uuid.UUID
+    element: ElementInstance | None
+    variables: list[Variable]
+
+
+@dataclass(frozen=True)
+class WaitingElement:
+    """An active element instance and what its token waits for."""
+
+    element: ElementInstance
+    waits_for: list[str]
+
+
+@dataclass(frozen=True)
+class InstanceDetail:
+    instance: ProcessInstance
+    has_open_incident: bool
+    waiting: list[WaitingElement]
+    history: list[ElementInstance]
+    scopes: list[VariableScope]
+    jobs: list[Job]
+    timers: list[Timer]
+    subscriptions: list[MessageSubscription]
+    user_tasks: list[UserTask]
+    incidents: list[Incident]
+    audit_events: list[AuditEvent]
+    children: list[ProcessInstance]
+
+
+def _variable_scopes(
+    instance: ProcessInstance, variables: list[Variable], elements: dict[uuid.UUID, ElementInstance]
+) -> list[VariableScope]:
+    scopes = []
+    ordered = sorted(variables, key=lambda v: (v.scope_key != instance.key, str(v.scope_key), v.name))
+    for scope_key, rows in groupby(ordered, key=lambda v: v.scope_key):
+        scopes.append(
+            VariableScope(scope_key=scope_key, element=elements.get(scope_key), variables=list(rows))
+        )
+    return scopes
+
+
+def get_instance_detail(instance: ProcessInstance, *, audit_limit: int = 1000) -> InstanceDetail:
+    """Everything the instance page shows, one query per kind of row."""
+    history = list(instance.element_instances.order_by("started_at", "key"))
+    elements = {e.key: e for e in history}
+    variables = list(instance.variables.all())
+    jobs = list(instance.jobs.filter(state__in=Job.OPEN_STATES).order_by("created_at", "key"))
+    timers = list(
+        instance.timers.filter(state__in=(Timer.State.SCHEDULED, Timer.State.FIRING)).order_by(
+            "due_at", "key"
+        )
+    )
+    subscriptions = list(
+        instance.subscriptions.filter(state=MessageSubscription.State.OPEN).order_by("created_at", "key")
+    )
+    user_tasks = list(instance.user_tasks.order_by("-created_at", "key"))
+    incidents = list(instance.incidents.select_related("job").order_by("state", "-created_at", "key"))
+    audit_events = list(AuditEvent.objects.filter(instance_key=instance.key).order_by("id")[:audit_limit])
+    children = list(instance.children.select_related("definition").order_by("started_at", "key"))
+
+    waits: dict[uuid.UUID, list[str]] = {}
+    for job in jobs:
+        waits.setdefault(job.element_instance_key, []).append(f"job {job.type} ({job.state})")
+    for timer in timers:
+        waits.setdefault(timer.element_instance_key, []).append(f"timer due {timer.due_at:%Y-%m-%d %H:%M:%S}")
+    for sub in subscriptions:
+        label = f"message {sub.message_name}"
+        if sub.correlation_key:
+            label += f" [{sub.correlation_key}]"
+        waits.setdefault(sub.element_instance_key, []).append(label)
+    for task in user_tasks:
+        if task.state == UserTask.State.CREATED:
+            who = task.assignee or "unassigned"
+            waits.setdefault(task.element_instance_key, []).append(f"user task ({who})")
+    for child in children:
+        if child.is_active and child.parent_element_instance_key:
+            waits.setdefault(child.parent_element_instance_key, []).append(
+                f"called instance {child.bpmn_process_id}"
+            )
+    for incident in incidents:
+        if incident.state == Incident.State.OPEN:
+            waits.setdefault(incident.element_instance_key, []).append(f"incident: {incident.type}")
+
+    waiting = [
+        WaitingElement(element=e, waits_for=waits.get(e.key, []))
+        for e in history
+        if e.state == ElementInstance.State.ACTIVE
+    ]
+    return InstanceDetail(
+        instance=instance,
+        has_open_incident=any(i.state == Incident.State.OPEN for i in incidents),
+        waiting=waiting,
+        history=history,
+        scopes=_variable_scopes(instance, variables, elements),
+        jobs=jobs,
+        timers=timers,
+        subscriptions=subscriptions,
+        user_tasks=user_tasks,
+        incidents=incidents,
+        audit_events=audit_events,
+        children=children,
+    )
+
+
+# ---------------------------------------------------------------------------
+# User tasks
+# ---------------------------------------------------------------------------
+
+
+def _json_list_contains(field_name: str, value: str) -> Q:
+    """Rows whose JSON list ``field_name`` holds the string ``value``.
+
+    SQLite has no JSON containment lookup, so there we match the quoted value in
+    the JSON text; callers re-check candidates in Python (``may_see_task``).
+    """
+    if connection.features.supports_json_field_contains:
+        return Q(**{f"{field_name}__contains": [value]})
+    return Q(**{f"{field_name}_text__contains": json.dumps(value)})
+
+
+def _tasks_visible_to(username: str, group_names: Iterable[str], *, see_all: bool) -> QuerySet[UserTask]:
+    tasks = UserTask.objects.select_related("instance", "instance__definition")
+    if see_all:
+        return tasks
+    if not connection.features.supports_json_field_contains:
+        tasks = tasks.annotate(
+            candidate_users_text=Cast("candidate_users", TextField()),
+            candidate_groups_text=Cast("candidate_groups", TextField()),
+        )
+    visible = Q(assignee=username) | _json_list_contains("candidate_users", username)
+    for group in group_names:
+        visible |= _json_list_contains("candidate_groups", group)
+    return tasks.filter(visible)
+
+
+def may_see_task(task: UserTask, username: str, group_names: Iterable[str], *, see_all: bool) -> bool:
+    """The exact rule: the assignee, a candidate user, or a member of a candidate group."""
+    if see_all:
+        return True
+    if task.assignee == username:
+        return True
+    if username in (task.candidate_users or []):
+        return True
+    return bool(set(task.candidate_groups or []) & set(group_names))
+
+
+def list_inbox_tasks(
+    username: str, group_names: Iterable[str], *, see_all: bool, limit: int = 200
+) -> list[UserTask]:
+    """Open user tasks this user may work on: most urgent (due) first, then newest."""
+    group_names = list(group_names)
+    tasks = (
+        _tasks_visible_to(username, group_names, see_all=see_all)
+        .filter(state=UserTask.State.CREATED)
+        .order_by(F("due_date").asc(nulls_last=True), "-created_at", "key")[:limit]
+    )
+    return [t for t in tasks if may_see_task(t, username, group_names, see_all=see_all)]
+
+
+def get_task_for(
+    key: uuid.UUID, username: str, group_names: Iterable[str], *, see_all: bool
+) -> UserTask | None:
+    group_names = list(group_names)
+    task = _tasks_visible_to(username, group_names, see_all=see_all).filter(key=key).first()
+    if task is None or not may_see_task(task, username, group_names, see_all=see_all):
+        return None
+    return task
+
+
+def list_task_variables(task: UserTask) -> list[Variable]:
+    """The variables a task sees: its own scope, then each enclosing scope up to the process.
+
+    A name in an inner scope hides the same name further out.
+    """
+    parents = dict(
+        ElementInstance.objects.filter(instance_id=task.instance_id).values_list("key", "scope_key")
+    )
+    chain: list[uuid.UUID] = []
+    scope: uuid.UUID | None = task.element_instance_key
+    while scope is not None and scope not in chain:
+        chain.append(scope)
+        scope = parents.get(scope)
+    if task.instance_id not in chain:
+        chain.append(task.instance_id)
+    depth = {key: i for i, key in enumerate(chain)}
+    variables = Variable.objects.filter(instance_id=task.instance_id, scope_key__in=chain)
+    nearest: dict[str, Variable] = {}
+    for variable in sorted(variables, key=lambda v: depth[v.scope_key]):
+        nearest.setdefault(variable.name, variable)
+    return sorted(nearest.values(), key=lambda v: v.name)

@@ -1,0 +1,37 @@
+"""The only write path: one transactional function per command.
+
+Views, the API, Celery tasks and management commands call these. Each takes
+`actor=` (a user, a name, or None for the system), locks the instance row
+first, runs the engine, writes state + audit together and hands Celery work
+over only after commit.
+"""
+
+from __future__ import annotations
+
+from .deployments import deploy, process_for
+from .incidents import resolve_incident
+from .instances import cancel_instance, set_variables, start_instance
+from .jobs import activate_jobs, claim_job, complete_job, extend_job_lock, fail_job, throw_job_error
+from .messages import correlate_message, publish_message
+from .timers import claim_due_timers, fire_timer
+from .user_tasks import complete_user_task
+
+__all__ = [
+    "activate_jobs",
+    "cancel_instance",
+    "claim_due_timers",
+    "claim_job",
+    "complete_job",
+    "complete_user_task",
+    "correlate_message",
+    "deploy",
+    "extend_job_lock",
+    "fail_job",
+    "fire_timer",
+    "process_for",
+    "publish_message",
+    "resolve_incident",
+    "set_variables",
+    "start_instance",
+    "throw_job_error",
+]

@@ -1,0 +1,121 @@
+"""Plumbing shared by every command: lock, load, run, save, dispatch after commit."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .. import access, store
+from ..bpmn.model import Process
+from ..conf import setting
+from ..engine.runner import Runner
+from ..engine.state import WorkingSet
+from ..exceptions import InvalidInput, InvalidState, NotFound, VariablesTooLarge
+from ..models import ProcessDefinition, ProcessInstance
+from .deployments import process_for
+
+
+def actor_name(actor: Any) -> str:
+    if actor is None:
+        return "system"
+    if isinstance(actor, str):
+        return actor
+    return access.actor_name(actor)
+
+
+def now() -> datetime:
+    return timezone.now()
+
+
+def check_variables(variables: Any, what: str = "variables") -> dict[str, Any]:
+    """Variables must be a JSON object within the size limit."""
+    if variables is None:
+        return {}
+    if not isinstance(variables, dict):
+        raise InvalidInput(f"{what} must be a JSON object of name -> value")
+    for name in variables:
+        if not isinstance(name, str) or not name or len(name) > 255:
+            raise InvalidInput(f"variable name {name!r} must be a non-empty string of at most 255 characters")
+    try:
+        size = len(json.dumps(variables, separators=(",", ":")).encode())
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(f"{what} must be JSON values: {exc}") from None
+    limit = setting("MAX_VARIABLE_BYTES")
+    if size > limit:
+        raise VariablesTooLarge(f"{what} are {size} bytes; the limit is {limit} bytes")
+    return variables
+
+
+@dataclass
+class Command:
+    instance: ProcessInstance
+    definition: ProcessDefinition
+    process: Process
+    ws: WorkingSet
+    runner: Runner
+    now: datetime
+    actor: str
+    dispatch: bool = True
+    internal_jobs: list[uuid.UUID] = field(default_factory=list)
+
+
+def lock_instance(instance_key: uuid.UUID | str) -> ProcessInstance:
+    try:
+        return ProcessInstance.objects.select_for_update().get(key=instance_key)
+    except (ProcessInstance.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"process instance {instance_key} not found") from None
+
+
+@contextmanager
+def instance_command(
+    instance_key: uuid.UUID | str, *, actor: Any, require_active: bool = True, dispatch: bool = True
+) -> Iterator[Command]:
+    """Run a command on one instance: caller code runs inside the lock, then state is saved."""
+    with transaction.atomic():
+        instance = lock_instance(instance_key)
+        if require_active and instance.state != ProcessInstance.State.ACTIVE:
+            raise InvalidState(f"process instance {instance.key} is {instance.state}")
+        definition = ProcessDefinition.objects.get(key=instance.definition_id)
+        process = process_for(definition)
+        ws = store.load(instance)
+        moment = now()
+        cmd = Command(instance, definition, process, ws, Runner(process, ws, now=moment), moment, actor_name(actor), dispatch)
+        yield cmd
+        finish(cmd)
+
+
+def finish(cmd: Command, *, new_instance: bool = False, parent: ProcessInstance | None = None) -> None:
+    """Correlate buffered messages to new subscriptions, save, queue internal jobs after commit."""
+    from .messages import correlate_buffered
+
+    correlate_buffered(cmd)
+    from ..handlers import is_registered
+
+    result = store.save(
+        cmd.ws,
+        definition=cmd.definition,
+        instance=None if new_instance else cmd.instance,
+        actor=cmd.actor,
+        now=cmd.now,
+        is_internal=is_registered,
+        parent=parent,
+    )
+    cmd.instance = result.instance
+    cmd.internal_jobs.extend(result.internal_jobs)
+    if cmd.dispatch and result.internal_jobs:
+        dispatch_jobs(result.internal_jobs)
+
+
+def dispatch_jobs(job_keys: list[uuid.UUID]) -> None:
+    from ..tasks import run_job
+
+    keys = [str(k) for k in job_keys]
+    transaction.on_commit(lambda: [run_job.delay(k) for k in keys])

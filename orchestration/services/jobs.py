@@ -1,0 +1,237 @@
+"""Jobs: claim (Celery handlers), activate (external workers), complete, fail, throw error, extend lock."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+
+from ..conf import setting
+from ..engine.mechanics import timers as timer_mechanics
+from ..exceptions import InvalidInput, InvalidState, NotFound
+from ..models import Job
+from ._command import actor_name, check_variables, dispatch_jobs, instance_command, now
+
+
+def _get_job(job_key: uuid.UUID | str) -> Job:
+    try:
+        return Job.objects.get(key=job_key)
+    except (Job.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"job {job_key} not found") from None
+
+
+def claim_job(job_key: uuid.UUID | str, *, worker: str, lock_seconds: int | None = None) -> Job | None:
+    """Lock one job for a handler with a conditional UPDATE. None if someone else has it or it is done."""
+    moment = now()
+    lock_seconds = lock_seconds or setting("JOB_LOCK_SECONDS")
+    claimed = (
+        Job.objects.filter(key=job_key, state=Job.State.ACTIVATABLE, instance__suspended=False)
+        .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=moment))
+        .update(
+            state=Job.State.LOCKED,
+            lock_owner=worker[:255],
+            lock_expires_at=moment + timedelta(seconds=lock_seconds),
+            attempts=models_f("attempts") + 1,
+            updated_at=moment,
+        )
+    )
+    if not claimed:
+        return None
+    return Job.objects.select_related("instance").get(key=job_key)
+
+
+def models_f(name: str):
+    from django.db.models import F
+
+    return F(name)
+
+
+def activate_jobs(
+    job_type: str,
+    *,
+    worker: str,
+    max_jobs: int = 10,
+    lock_seconds: int | None = None,
+    business_key: str | None = None,
+    bpmn_process_ids: list[str] | None = None,
+) -> list[Job]:
+    """Fetch and lock up to max_jobs activatable jobs of a type for an external worker."""
+    if max_jobs < 1 or max_jobs > 1000:
+        raise InvalidInput("max_jobs must be between 1 and 1000")
+    lock_seconds = lock_seconds or setting("JOB_LOCK_SECONDS")
+    moment = now()
+    with transaction.atomic():
+        candidates = (
+            Job.objects.filter(type=job_type, state=Job.State.ACTIVATABLE, instance__suspended=False)
+            .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=moment))
+            .order_by("-priority", "created_at")
+        )
+        if business_key is not None:
+            candidates = candidates.filter(business_key=business_key)
+        if bpmn_process_ids:
+            candidates = candidates.filter(bpmn_process_id__in=bpmn_process_ids)
+        keys = list(candidates.select_for_update(skip_locked=True).values_list("key", flat=True)[:max_jobs])
+        if not keys:
+            return []
+        Job.objects.filter(key__in=keys, state=Job.State.ACTIVATABLE).update(
+            state=Job.State.LOCKED,
+            lock_owner=worker[:255],
+            lock_expires_at=moment + timedelta(seconds=lock_seconds),
+            attempts=models_f("attempts") + 1,
+            updated_at=moment,
+        )
+        return list(Job.objects.filter(key__in=keys, lock_owner=worker[:255]).select_related("instance"))
+
+
+def _open_job(cmd, job_key) -> Job:
+    job = Job.objects.get(key=job_key)
+    if job.state == Job.State.COMPLETED:
+        raise InvalidState(f"job {job.key} is already completed")
+    if job.state == Job.State.CANCELLED:
+        raise InvalidState(f"job {job.key} was cancelled: its element is no longer waiting for it")
+    if job.state not in (Job.State.ACTIVATABLE, Job.State.LOCKED):
+        raise InvalidState(f"job {job.key} is {job.state}")
+    if job.element_instance_key not in cmd.ws.elements:
+        raise InvalidState(f"job {job.key}: its element instance is no longer active")
+    return job
+
+
+def complete_job(
+    job_key: uuid.UUID | str,
+    variables: dict[str, Any] | None = None,
+    *,
+    actor: Any,
+    worker: str | None = None,
+    dispatch: bool = True,
+) -> list[uuid.UUID]:
+    """Complete a job and continue its instance. Returns the new internal jobs' keys.
+
+    With dispatch=False the caller (a worker running an instance's jobs in a row)
+    takes responsibility for running the returned jobs; the sweeper covers a crash.
+    """
+    variables = check_variables(variables)
+    job = _get_job(job_key)
+    if job.state == Job.State.COMPLETED:
+        raise InvalidState(f"job {job.key} is already completed")
+    with instance_command(job.instance_id, actor=actor, dispatch=dispatch) as cmd:
+        job = _open_job(cmd, job.key)
+        if worker is not None and job.state == Job.State.LOCKED and job.lock_owner and job.lock_owner != worker:
+            raise InvalidState(f"job {job.key} is locked by another worker")
+        Job.objects.filter(key=job.key).update(state=Job.State.COMPLETED, updated_at=cmd.now, lock_expires_at=None)
+        cmd.runner.audit("job_completed", job.element_id, job.element_instance_key, {"job": str(job.key), "worker": worker or ""})
+        cmd.runner.complete_element(job.element_instance_key, variables)
+    return cmd.internal_jobs
+
+
+def backoff_for(job: Job) -> timedelta:
+    if job.retry_time_cycle:
+        try:
+            interval = job.retry_time_cycle.split("/")[-1]
+            return timer_mechanics.parse_duration(interval).delta
+        except Exception:  # noqa: BLE001 - a bad cycle falls back to exponential backoff
+            pass
+    base = setting("RETRY_BACKOFF_SECONDS")
+    cap = setting("RETRY_BACKOFF_MAX_SECONDS")
+    failures = max(job.attempts, 1)
+    return timedelta(seconds=min(cap, base * (2 ** (failures - 1))))
+
+
+def fail_job(
+    job_key: uuid.UUID | str,
+    *,
+    actor: Any,
+    retries: int | None = None,
+    error_message: str = "",
+    error_details: str = "",
+    retry_backoff: timedelta | None = None,
+    worker: str | None = None,
+) -> Job:
+    """Record a failed attempt: retry later with backoff, or raise an incident when no retries are left."""
+    job = _get_job(job_key)
+    with instance_command(job.instance_id, actor=actor) as cmd:
+        job = _open_job(cmd, job.key)
+        remaining = job.retries - 1 if retries is None else retries
+        remaining = max(remaining, 0)
+        job.retries = remaining
+        job.error_message = (error_message or "")[:10000]
+        job.error_details = (error_details or "")[:100000]
+        job.lock_owner = ""
+        job.lock_expires_at = None
+        cmd.runner.audit(
+            "job_failed",
+            job.element_id,
+            job.element_instance_key,
+            {"job": str(job.key), "retries": remaining, "message": job.error_message[:500]},
+        )
+        if remaining > 0:
+            job.state = Job.State.ACTIVATABLE
+            job.retry_at = cmd.now + (retry_backoff if retry_backoff is not None else backoff_for(job))
+        else:
+            job.state = Job.State.FAILED
+            job.retry_at = None
+            ei = cmd.ws.elements[job.element_instance_key]
+            cmd.runner.raise_incident(
+                ei,
+                "job_no_retries",
+                job.error_message or f"job {job.type} failed with no retries left",
+                job.error_details,
+                job_key=job.key,
+            )
+        job.save(update_fields=["retries", "error_message", "error_details", "lock_owner", "lock_expires_at", "state", "retry_at", "updated_at"])
+    return job
+
+
+def throw_job_error(
+    job_key: uuid.UUID | str,
+    code: str,
+    *,
+    actor: Any,
+    message: str = "",
+    variables: dict[str, Any] | None = None,
+) -> None:
+    """A worker reports a business error: it goes to the nearest catching element, else an incident."""
+    if not code:
+        raise InvalidInput("an error code is required")
+    variables = check_variables(variables)
+    job = _get_job(job_key)
+    with instance_command(job.instance_id, actor=actor) as cmd:
+        job = _open_job(cmd, job.key)
+        Job.objects.filter(key=job.key).update(
+            state=Job.State.ERROR_THROWN, error_message=f"{code}: {message}"[:10000], updated_at=cmd.now
+        )
+        cmd.runner.audit("job_error_thrown", job.element_id, job.element_instance_key, {"job": str(job.key), "code": code, "message": message})
+        if variables:
+            ei = cmd.ws.elements[job.element_instance_key]
+            cmd.runner.set_variables(ei.key, variables)
+        cmd.runner.throw_error(job.element_instance_key, code, message, job_key=job.key)
+
+
+def extend_job_lock(job_key: uuid.UUID | str, *, worker: str, seconds: int) -> Job:
+    if seconds <= 0:
+        raise InvalidInput("the lock extension must be positive")
+    moment = now()
+    updated = Job.objects.filter(key=job_key, state=Job.State.LOCKED, lock_owner=worker).update(
+        lock_expires_at=moment + timedelta(seconds=seconds), updated_at=moment
+    )
+    if not updated:
+        job = _get_job(job_key)
+        raise InvalidState(f"job {job.key} is {job.state} and not locked by {worker}")
+    return _get_job(job_key)
+
+
+def requeue_job(job_key: uuid.UUID | str) -> None:
+    dispatch_jobs([uuid.UUID(str(job_key))])
+
+
+__all__ = [
+    "activate_jobs",
+    "actor_name",
+    "claim_job",
+    "complete_job",
+    "extend_job_lock",
+    "fail_job",
+    "throw_job_error",
+]
