@@ -217,20 +217,15 @@ def _check_node_children(ctx: ParseContext, el: etree._Element) -> None:
         tag = local(child)
         if tag.endswith("EventDefinition") or tag in IGNORED_NODE_TAGS:
             continue
-        if local(el) in CONTAINERS and (
-            tag in FLOW_NODE_PARSERS
-            or tag in UNSUPPORTED_NODES
-            or tag in ("sequenceFlow", "association")
-            or tag in IGNORED_SCOPE_TAGS
-        ):
-            continue  # scope content, walked by _walk_scope
         if tag == "standardLoopCharacteristics":
             ctx.problem(
                 "standardLoopCharacteristics (loop activity) is not supported;"
                 " use multi-instance or a gateway loop",
                 el,
             )
-        else:
+        elif (
+            local(el) not in CONTAINERS
+        ):  # a subprocess's content is checked by _walk_scope
             ctx.problem(f"{tag} inside {local(el)} is not supported", el)
 
 

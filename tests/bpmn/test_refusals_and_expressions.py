@@ -248,3 +248,10 @@ def test_zeebe_execution_listeners_are_refused() -> None:
     )
     (problem,) = problems_of(definitions(body))
     assert problem.message.startswith("zeebe:executionListeners are not supported")
+
+
+def test_unknown_element_inside_a_subprocess_is_reported_once() -> None:
+    body = f'{START}<bpmn:subProcess id="sub"><bpmn:complexGateway id="cg" /></bpmn:subProcess>'
+    (problem,) = problems_of(definitions(body))
+    assert problem.message == "complexGateway is not supported"
+    assert problem.element_id == "cg"
