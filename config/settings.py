@@ -17,7 +17,8 @@ VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
-_DEV_SECRET = "dev-only-insecure-secret-key-change-me-0123456789abcdefghijklmnop"
+# Starts with "django-insecure-" so `check --deploy` flags it when SECRET_KEY is unset.
+_DEV_SECRET = "django-insecure-dev-only-secret-key-change-me-0123456789abcdefghijklmnop"
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET if DEBUG or env_bool("ALLOW_DEV_SECRET", True) else "")
 if not SECRET_KEY:
     raise ImproperlyConfigured("SECRET_KEY must be set")
@@ -167,6 +168,8 @@ ORCHESTRATION = {
     "TIMER_BATCH": env_int("ORCHESTRATION_TIMER_BATCH", 200),
     "HTTP_CONNECTOR_TIMEOUT": env_float("ORCHESTRATION_HTTP_CONNECTOR_TIMEOUT", 10.0),
     "INLINE_JOB_CHAIN": env_int("ORCHESTRATION_INLINE_JOB_CHAIN", 50),
+    # Dotted module paths imported at start so their @handler registrations run.
+    "EXTRA_HANDLER_MODULES": env_list("ORCHESTRATION_EXTRA_HANDLER_MODULES", []),
 }
 
 LOGGING = {

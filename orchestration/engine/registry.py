@@ -43,7 +43,8 @@ SUPPORTED_EVENTS: dict[str, frozenset[str | None]] = {
     "endEvent": frozenset({None, "terminate", "error", "message"}),
     "intermediateCatchEvent": frozenset({"message", "timer"}),
     "intermediateThrowEvent": frozenset({None, "message"}),
-    "receiveTask": frozenset({"message"}),
+    # a receive task without a message waits to be triggered (Camunda 7 "signal execution")
+    "receiveTask": frozenset({None, "message"}),
 }
 
 
@@ -81,7 +82,9 @@ def check_support(process: Process) -> list[Problem]:
             if kind not in SUPPORTED_EVENTS[element.type]:
                 label = f"{kind} {element.type}" if kind else f"none {element.type}"
                 problems.append(Problem(f"{label} is not supported by this engine yet", **where))
-        if element.type == "startEvent" and element.parent_id is not None and element.event is not None:
+        parent = process.elements.get(element.parent_id) if element.parent_id else None
+        in_event_subprocess = parent is not None and parent.triggered_by_event
+        if element.type == "startEvent" and parent is not None and not in_event_subprocess and element.event is not None:
             problems.append(Problem("a start event inside a subprocess must be a none start event", **where))
         if element.type == "subProcess" and not element.triggered_by_event:
             if process.none_start_event(element.id) is None:

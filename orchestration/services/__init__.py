@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .deployments import deploy, process_for
 from .incidents import resolve_incident
-from .instances import cancel_instance, set_variables, start_instance
+from .instances import cancel_instance, set_variables, start_instance, trigger_element_instance
 from .jobs import activate_jobs, claim_job, complete_job, extend_job_lock, fail_job, throw_job_error
 from .messages import correlate_message, publish_message
 from .timers import claim_due_timers, fire_timer
@@ -34,4 +34,5 @@ __all__ = [
     "set_variables",
     "start_instance",
     "throw_job_error",
+    "trigger_element_instance",
 ]

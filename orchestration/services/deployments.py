@@ -92,7 +92,26 @@ def validate_for_deploy(xml: bytes | str) -> tuple[Any, list[Problem]]:
     for process in executable:
         problems.extend(check_support(process))
         problems.extend(expression_problems(process))
+        problems.extend(start_trigger_problems(process))
     return definitions, problems
+
+
+def start_trigger_problems(process: Process) -> list[Problem]:
+    """Timer start events must have a schedule computable at deploy time."""
+    from ..engine.errors import EngineIncident
+    from ..engine.mechanics import expressions
+
+    problems = []
+    now = timezone.now()
+    for start in process.start_events(None):
+        if start.event is None or start.event.kind != "timer" or start.event.timer is None:
+            continue
+        try:
+            value = expressions.evaluate(start.event.timer.expr, {}, now=now, what="start timer")
+            timer_mechanics.schedule_for(start.event.timer.kind, value, now)
+        except EngineIncident as exc:
+            problems.append(Problem(f"timer start event: {exc.message}", element_id=start.id, line=start.line))
+    return problems
 
 
 def deploy(xml: bytes | str, *, actor: Any, resource_name: str = "process.bpmn", name: str = "") -> DeployResult:

@@ -102,3 +102,27 @@ def set_variables(
             data={"scope": str(scope), "diff": diff, **({"reason": reason} if reason else {})},
         )
     return cmd.instance
+
+
+def trigger_element_instance(
+    instance_key: uuid.UUID | str,
+    element_instance_key: uuid.UUID | str,
+    *,
+    actor: Any,
+    variables: dict[str, Any] | None = None,
+) -> ProcessInstance:
+    """Continue a receive task that waits without a message (Camunda 7 "signal execution")."""
+    variables = check_variables(variables)
+    with instance_command(instance_key, actor=actor) as cmd:
+        try:
+            key = uuid.UUID(str(element_instance_key))
+        except ValueError:
+            raise NotFound(f"element instance {element_instance_key} not found") from None
+        ei = cmd.ws.elements.get(key)
+        if ei is None:
+            raise NotFound(f"element instance {element_instance_key} is not active in this instance")
+        if ei.element_type != "receiveTask" or ei.payload.get("waits"):
+            raise InvalidInput(f"element '{ei.element_id}' is not waiting for a trigger")
+        cmd.runner.audit("element_triggered", ei.element_id, ei.key, {"variables": sorted(variables)})
+        cmd.runner.complete_element(ei.key, variables)
+    return cmd.instance

@@ -39,9 +39,13 @@ class UserTask(Behavior):
 
 
 class ReceiveTask(Behavior):
+    """With a message: a subscription. Without one: a plain wait state that
+    services.trigger_element_instance continues (Camunda 7 "signal execution")."""
+
     def activate(self, rt: Runner, ei: ElementInstanceState, element: Element) -> None:
         if element.event is None:
-            raise EngineIncident("expression", f"receive task '{element.id}' has no message")
+            rt.audit("waiting_for_trigger", element.id, ei.key)
+            return
         waits.create_subscription(rt, ei, element, element.event)
 
 
