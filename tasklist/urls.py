@@ -8,4 +8,5 @@ app_name = "tasklist"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("tasks/<uuid:key>/", views.task, name="task"),
 ]
