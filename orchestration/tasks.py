@@ -108,14 +108,17 @@ def execute_job(job_key: str | uuid.UUID, *, worker: str = WORKER_NAME) -> list[
         return []
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def run_job(job_key: str) -> None:
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def run_job(self, job_key: str) -> None:
     """Run a job, then the instance's next jobs in this worker (one inline, the rest dispatched)."""
+    # The node name (`-n`/`--hostname`) tells workers on one machine apart in
+    # lock owners and the audit trail; the default is celery@<host>.
+    worker = self.request.hostname or WORKER_NAME
     budget = setting("INLINE_JOB_CHAIN")
     pending = [job_key]
     while pending and budget > 0:
         budget -= 1
-        follow_ups = execute_job(pending.pop(0))
+        follow_ups = execute_job(pending.pop(0), worker=worker)
         if follow_ups:
             pending.append(str(follow_ups[0]))
             for key in follow_ups[1:]:
@@ -146,8 +149,10 @@ def sweep_jobs() -> dict[str, int]:
         Job.objects.filter(state=Job.State.LOCKED, lock_expires_at__lt=moment).values_list("key", "internal")[:1000]
     )
     if expired:
+        # dispatched_at=None: the message that ran this job was consumed by a worker
+        # that is gone, so internal jobs are re-sent by this sweep, not 30 s later.
         Job.objects.filter(key__in=[k for k, _ in expired], state=Job.State.LOCKED, lock_expires_at__lt=moment).update(
-            state=Job.State.ACTIVATABLE, lock_owner="", lock_expires_at=None, updated_at=moment
+            state=Job.State.ACTIVATABLE, lock_owner="", lock_expires_at=None, dispatched_at=None, updated_at=moment
         )
     stale = moment - timedelta(seconds=setting("REDISPATCH_AFTER_SECONDS"))
     due = list(

@@ -8,7 +8,6 @@ textual expressions) goes through `_enter`, which raises FeelSyntaxError past
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import DecimalException
 
 from . import nodes as n
@@ -48,6 +47,19 @@ TYPE_NAMES = (
     "Any",
     "Null",
 )
+
+
+_EXPRESSION_START_KEYWORDS = ("true", "false", "null", "if", "for", "some", "every")
+
+
+def _starts_expression(token: Token) -> bool:
+    """Whether `token` can begin an expression. A '[' followed by anything else
+    is not a filter: it closes a range such as `[1..5[`."""
+    if token.kind in (NUMBER, STRING, NAME):
+        return True
+    if token.kind == KEYWORD:
+        return token.text in _EXPRESSION_START_KEYWORDS
+    return token.is_op("-", "(", "[", "{", "@")
 
 
 def parse_feel(source: str, limits: Limits) -> n.Node:
@@ -163,7 +175,7 @@ class _Parser:
                 if name.kind not in (NAME, KEYWORD):
                     raise self._error(name, f"expected a name after '.' but found {name.describe()}")
                 node = n.Path(node, name.value)
-            elif token.is_op("["):
+            elif token.is_op("[") and _starts_expression(self._peek()):
                 self._advance()
                 condition = self.expression()
                 self._expect_op("]")
@@ -235,20 +247,14 @@ class _Parser:
                 raise self._error(literal, f"invalid temporal literal {literal.text}")
             return n.TemporalLit(literal.value)
         if token.is_op("("):
-            return self._nested(self._parenthesized)
+            return self._parenthesized()
         if token.is_op("["):
-            return self._nested(self._list_or_range)
+            return self._list_or_range()
         if token.is_op("]"):
-            return self._nested(self._open_range)
+            return self._open_range()
         if token.is_op("{"):
-            return self._nested(self._context)
+            return self._context()
         raise self._error(token)
-
-    def _nested(self, parse: Callable[[], n.Node]) -> n.Node:
-        self._enter()
-        node = parse()
-        self._leave()
-        return node
 
     def _keyword_primary(self, token: Token) -> n.Node:
         word = token.text
@@ -259,11 +265,11 @@ class _Parser:
             self._advance()
             return n.NullLit()
         if word == "if":
-            return self._nested(self._if)
+            return self._if()
         if word == "for":
-            return self._nested(self._for)
+            return self._for()
         if word in ("some", "every"):
-            return self._nested(self._quantified)
+            return self._quantified()
         raise self._error(token)
 
     def _parenthesized(self) -> n.Node:

@@ -68,8 +68,10 @@ def unparse(node: n.Node) -> str:
         tests = ", ".join(_test(test) for test in node.tests)
         return f"{_operand(node.value)} in ({tests})"
     if isinstance(node, n.Range):
-        start = "[" if node.low_closed else "]"
-        end = "]" if node.high_closed else "["
+        # Open ends print as parentheses: `]a..b[` would be ambiguous next to
+        # list brackets and filters.
+        start = "[" if node.low_closed else "("
+        end = "]" if node.high_closed else ")"
         return f"{start}{_operand(node.low)}..{_operand(node.high)}{end}"
     if isinstance(node, n.If):
         return (

@@ -12,3 +12,9 @@ def driver(request):
         return MemoryDriver()
     request.getfixturevalue("db")
     return ReloadedDriver()
+
+
+@pytest.fixture
+def reloaded(db):
+    """For what only the services do (double submits, buffered messages, start triggers): no memory twin."""
+    return ReloadedDriver()

@@ -13,9 +13,19 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from pathlib import Path
+
 from django.utils import timezone
 
 from orchestration.bpmn import parse_bpmn
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def bpmn(scenario: str) -> str:
+    """The hand-drawn model of a scenario: tests/engine/fixtures/<scenario>.bpmn."""
+    return (FIXTURES / f"{scenario}.bpmn").read_text()
 
 
 @dataclass
@@ -36,8 +46,11 @@ class MemoryDriver:
     def deploy(self, xml: str) -> None:
         from orchestration.services.deployments import validate_for_deploy
 
+        from orchestration.exceptions import DeploymentRefused
+
         definitions, problems = validate_for_deploy(xml)
-        assert not problems, problems
+        if problems:
+            raise DeploymentRefused(problems)
         for process in definitions.executable_processes:
             self.processes[process.id] = process
 
@@ -78,6 +91,39 @@ class MemoryDriver:
     def audit_types(self) -> list[str]:
         return [a.type for a in self.instance.history]
 
+    def audit_elements(self, type: str) -> list[str]:
+        return [a.element_id for a in self.instance.history if a.type == type]
+
+    def job_info(self, key) -> dict:
+        j = self.instance.jobs[key]
+        return {"element_id": j.element_id, "type": j.type, "retries": j.retries, "headers": dict(j.headers)}
+
+    def user_task_info(self, key) -> dict:
+        t = self.instance.user_tasks[key]
+        return {
+            "name": t.name,
+            "assignee": t.assignee,
+            "candidate_users": list(t.candidate_users),
+            "candidate_groups": list(t.candidate_groups),
+            "due_date": t.due_date,
+            "follow_up_date": t.follow_up_date,
+            "priority": t.priority,
+            "form_key": t.form_key,
+            "form": t.form,
+        }
+
+    def incident_info(self) -> list[tuple[str, str, str]]:
+        return sorted((i.element_id, i.type, i.message) for i in self.instance.incidents.values())
+
+    def local_variables(self, element_id: str) -> dict:
+        (ei,) = [e for e in self.instance.ws.elements.values() if e.element_id == element_id and e.is_active]
+        return dict(self.instance.ws.variables.get(ei.key, {}))
+
+    def local_scope_count(self) -> int:
+        """How many scopes other than the process scope hold variables."""
+        ws = self.instance.ws
+        return sum(1 for scope, values in ws.variables.items() if scope != ws.root_scope and values)
+
     # -- commands ------------------------------------------------------------
     def complete_job(self, key, variables: dict | None = None) -> None:
         self.instance.complete_job(key, variables)
@@ -105,6 +151,10 @@ class MemoryDriver:
 
     def cancel(self) -> None:
         self.instance.cancel()
+
+    def set_variables(self, values: dict) -> None:
+        self.instance.runner().set_variables(self.instance.ws.root_scope, values)
+        self.instance._absorb()
 
 
 class ReloadedDriver:
@@ -197,6 +247,49 @@ class ReloadedDriver:
 
         return list(AuditEvent.objects.filter(instance_key=self.instance_key).order_by("id").values_list("type", flat=True))
 
+    def audit_elements(self, type: str) -> list[str]:
+        from orchestration.models import AuditEvent
+
+        return list(AuditEvent.objects.filter(instance_key=self.instance_key, type=type).order_by("id").values_list("element_id", flat=True))
+
+    def job_info(self, key) -> dict:
+        from orchestration.models import Job
+
+        j = Job.objects.get(key=key)
+        return {"element_id": j.element_id, "type": j.type, "retries": j.retries, "headers": dict(j.headers)}
+
+    def user_task_info(self, key) -> dict:
+        from orchestration.models import UserTask
+
+        t = UserTask.objects.get(key=key)
+        return {
+            "name": t.name,
+            "assignee": t.assignee,
+            "candidate_users": list(t.candidate_users),
+            "candidate_groups": list(t.candidate_groups),
+            "due_date": t.due_date,
+            "follow_up_date": t.follow_up_date,
+            "priority": t.priority,
+            "form_key": t.form_key,
+            "form": t.form,
+        }
+
+    def incident_info(self) -> list[tuple[str, str, str]]:
+        from orchestration.models import Incident
+
+        return sorted(Incident.objects.filter(instance_id=self.instance_key, state="open").values_list("element_id", "type", "message"))
+
+    def local_variables(self, element_id: str) -> dict:
+        from orchestration.models import ElementInstance, Variable
+
+        ei = ElementInstance.objects.get(instance_id=self.instance_key, element_id=element_id, state="active")
+        return dict(Variable.objects.filter(instance_id=self.instance_key, scope_key=ei.key).values_list("name", "value"))
+
+    def local_scope_count(self) -> int:
+        from orchestration.models import Variable
+
+        return Variable.objects.filter(instance_id=self.instance_key).exclude(scope_key=self.instance_key).values("scope_key").distinct().count()
+
     def complete_job(self, key, variables: dict | None = None) -> None:
         from orchestration import services
 
@@ -254,3 +347,9 @@ class ReloadedDriver:
 
         self._reload()
         services.cancel_instance(self.instance_key, actor="test")
+
+    def set_variables(self, values: dict) -> None:
+        from orchestration import services
+
+        self._reload()
+        services.set_variables(self.instance_key, values, actor="test")
