@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import localcontext
 from typing import Any
 
@@ -41,9 +41,9 @@ class CompiledExpression:
         `now` is the clock for `now()`/`today()` (default: current UTC time; a
         naive value is taken as UTC). Raises FeelEvaluationError.
         """
-        clock = now or datetime.now(timezone.utc)
+        clock = now or datetime.now(UTC)
         if clock.tzinfo is None:
-            clock = clock.replace(tzinfo=timezone.utc)
+            clock = clock.replace(tzinfo=UTC)
         evaluator_class = JuelEvaluator if self.dialect == "juel" else Evaluator
         try:
             if context is None:
@@ -51,9 +51,7 @@ class CompiledExpression:
             if not isinstance(context, Mapping):
                 raise FeelEvaluationError("the evaluation context must be a mapping")
             with localcontext(DECIMAL_CONTEXT):
-                evaluator = evaluator_class(
-                    context, now=clock, limits=self.limits, source=self.source
-                )
+                evaluator = evaluator_class(context, now=clock, limits=self.limits, source=self.source)
                 return to_external(evaluator.run(self.ast))
         except FeelError:
             raise
@@ -69,9 +67,7 @@ class CompiledExpression:
             ) from exc
 
 
-def compile_expression(
-    source: str, dialect: str = "feel", *, limits: Limits | None = None
-) -> CompiledExpression:
+def compile_expression(source: str, dialect: str = "feel", *, limits: Limits | None = None) -> CompiledExpression:
     """Compile `source` ("feel": optional leading '='; "juel": `${...}` text).
 
     Results are cached per (source, dialect, limits). Raises FeelSyntaxError.
@@ -86,18 +82,14 @@ def compile_expression(
 @functools.lru_cache(maxsize=4096)
 def _compile(source: str, dialect: str, limits: Limits) -> CompiledExpression:
     if len(source) > limits.max_source_length:
-        raise FeelSyntaxError(
-            f"expression longer than {limits.max_source_length} characters", source=source
-        )
+        raise FeelSyntaxError(f"expression longer than {limits.max_source_length} characters", source=source)
     try:
         ast = parse_juel(source, limits) if dialect == "juel" else parse_feel(source, limits)
         depth = tree_depth(ast)
     except FeelError:
         raise
     except RecursionError:
-        raise FeelSyntaxError(
-            f"expression nested too deeply: {describe_source(source)}", source=source
-        ) from None
+        raise FeelSyntaxError(f"expression nested too deeply: {describe_source(source)}", source=source) from None
     except Exception as exc:  # noqa: BLE001 - the boundary converts everything
         raise FeelSyntaxError(
             f"cannot parse {describe_source(source)}: {type(exc).__name__}: {exc}", source=source

@@ -87,9 +87,7 @@ class Evaluator:
 
     def check_list(self, size: int) -> None:
         if size > self.limits.max_list_size:
-            raise FeelEvaluationError(
-                f"list larger than {self.limits.max_list_size} items", source=self.source
-            )
+            raise FeelEvaluationError(f"list larger than {self.limits.max_list_size} items", source=self.source)
 
     # -- leaves -------------------------------------------------------------
 
@@ -296,9 +294,7 @@ class Evaluator:
         self.check_list(abs(end - start) + 1)
         return [Decimal(i) for i in range(start, end + step, step)]
 
-    def _bindings(
-        self, iterators: tuple[tuple[str, n.Node], ...], scope: AnyScope
-    ) -> Iterator[Scope] | None:
+    def _bindings(self, iterators: tuple[tuple[str, n.Node], ...], scope: AnyScope) -> Iterator[Scope] | None:
         domains: list[tuple[str, list[Any]]] = []
         for name, domain_node in iterators:
             domain = self._domain(self.eval(domain_node, scope))
@@ -390,5 +386,3 @@ def _number_operation(op: str, left: Decimal, right: Decimal) -> Decimal | None:
     if op == "%":
         return None if right == 0 else left % right
     return None
-
-

@@ -98,24 +98,18 @@ class _Parser:
     def _expect_op(self, *texts: str) -> Token:
         if not self._token.is_op(*texts):
             expected = " or ".join(f"'{text}'" for text in texts)
-            raise self._error(
-                self._token, f"expected {expected} but found {self._token.describe()}"
-            )
+            raise self._error(self._token, f"expected {expected} but found {self._token.describe()}")
         return self._advance()
 
     def _expect_keyword(self, text: str) -> Token:
         if not self._token.is_keyword(text):
-            raise self._error(
-                self._token, f"expected '{text}' but found {self._token.describe()}"
-            )
+            raise self._error(self._token, f"expected '{text}' but found {self._token.describe()}")
         return self._advance()
 
     def _enter(self) -> None:
         self._depth += 1
         if self._depth > self._max_depth:
-            raise self._error(
-                self._token, f"expression nested deeper than {self._max_depth} levels"
-            )
+            raise self._error(self._token, f"expression nested deeper than {self._max_depth} levels")
 
     def _leave(self) -> None:
         self._depth -= 1

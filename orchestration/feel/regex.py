@@ -29,17 +29,13 @@ class InvalidPattern(ValueError):
 
 def compile_pattern(pattern: str, flags: str | None, limits: Limits) -> re.Pattern[str]:
     if len(pattern) > limits.max_regex_pattern_length:
-        raise FeelEvaluationError(
-            f"regular expression longer than {limits.max_regex_pattern_length} characters"
-        )
+        raise FeelEvaluationError(f"regular expression longer than {limits.max_regex_pattern_length} characters")
     return _compile(pattern, flags or "")
 
 
 def check_input(text: str, limits: Limits) -> str:
     if len(text) > limits.max_regex_input_length:
-        raise FeelEvaluationError(
-            f"regular expression input longer than {limits.max_regex_input_length} characters"
-        )
+        raise FeelEvaluationError(f"regular expression input longer than {limits.max_regex_input_length} characters")
     return text
 
 
@@ -62,8 +58,7 @@ def _compile(pattern: str, flags: str) -> re.Pattern[str]:
         raise InvalidPattern(str(exc)) from None
     if _has_nested_repetition(pattern, value):
         raise FeelEvaluationError(
-            f"regular expression {pattern!r} refused: nested unbounded repetition"
-            " can take exponential time"
+            f"regular expression {pattern!r} refused: nested unbounded repetition can take exponential time"
         )
     return compiled
 
@@ -134,8 +129,6 @@ def java_replacement(replacement: str) -> Any:
         parts.append("".join(literal))
 
     def expand(match: re.Match[str]) -> str:
-        return "".join(
-            part if isinstance(part, str) else (match.group(part) or "") for part in parts
-        )
+        return "".join(part if isinstance(part, str) else (match.group(part) or "") for part in parts)
 
     return expand

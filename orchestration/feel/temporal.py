@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -105,7 +105,7 @@ def _zone(text: str | None) -> tzinfo | None:
     if not text:
         return None
     if text == "Z":
-        return timezone.utc
+        return UTC
     if text.startswith("@"):
         return ZoneInfo(text[1:])
     sign = -1 if text[0] == "-" else 1
@@ -133,9 +133,7 @@ def parse_time(text: str) -> time | None:
         return None
     hour, minute, second, fraction, zone = match.groups()
     try:
-        return time(
-            int(hour), int(minute), int(second or 0), _micros(fraction), tzinfo=_zone(zone)
-        )
+        return time(int(hour), int(minute), int(second or 0), _micros(fraction), tzinfo=_zone(zone))
     except (ValueError, KeyError, OSError):
         return None
 
@@ -183,9 +181,7 @@ def _add_to_time(clock: time, delta: timedelta) -> time:
 
 def add(left: Any, right: Any) -> Any:
     """`left + right` for temporal operands; None when the types do not combine."""
-    if isinstance(left, timedelta | YearsMonthsDuration) and not isinstance(
-        right, timedelta | YearsMonthsDuration
-    ):
+    if isinstance(left, timedelta | YearsMonthsDuration) and not isinstance(right, timedelta | YearsMonthsDuration):
         left, right = right, left
     if isinstance(left, timedelta) and isinstance(right, timedelta):
         return left + right
@@ -229,9 +225,7 @@ def subtract(left: Any, right: Any) -> Any:
     if isinstance(left, time) and isinstance(right, time):
         anchor = date(2000, 1, 1)
         return datetime.combine(anchor, left) - datetime.combine(anchor, right)
-    if isinstance(right, timedelta | YearsMonthsDuration) and not isinstance(
-        left, timedelta | YearsMonthsDuration
-    ):
+    if isinstance(right, timedelta | YearsMonthsDuration) and not isinstance(left, timedelta | YearsMonthsDuration):
         return add(left, _negate(right))
     if isinstance(left, timedelta) and isinstance(right, timedelta):
         return left - right

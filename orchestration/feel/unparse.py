@@ -74,10 +74,7 @@ def unparse(node: n.Node) -> str:
         end = "]" if node.high_closed else ")"
         return f"{start}{_operand(node.low)}..{_operand(node.high)}{end}"
     if isinstance(node, n.If):
-        return (
-            f"if {_operand(node.condition)} then {_operand(node.then)}"
-            f" else {_operand(node.otherwise)}"
-        )
+        return f"if {_operand(node.condition)} then {_operand(node.then)} else {_operand(node.otherwise)}"
     if isinstance(node, n.ListLit):
         return "[" + ", ".join(unparse(item) for item in node.items) + "]"
     if isinstance(node, n.ContextLit):

@@ -156,13 +156,9 @@ def equal(left: Any, right: Any) -> bool | None:
     if kind != type_name(right):
         return None
     if kind == "list":
-        return len(left) == len(right) and all(
-            equal(a, b) is True for a, b in zip(left, right, strict=True)
-        )
+        return len(left) == len(right) and all(equal(a, b) is True for a, b in zip(left, right, strict=True))
     if kind == "context":
-        return left.keys() == right.keys() and all(
-            equal(left[key], right[key]) is True for key in left
-        )
+        return left.keys() == right.keys() and all(equal(left[key], right[key]) is True for key in left)
     try:
         return bool(left == right)
     except (ArithmeticError, TypeError):

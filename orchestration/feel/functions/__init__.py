@@ -53,9 +53,7 @@ class Overload:
 REGISTRY: dict[str, list[Overload]] = {}
 
 
-def builtin(
-    name: str, *params: str, env: bool = False
-) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def builtin(name: str, *params: str, env: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function as an overload of the FEEL built-in `name`.
 
     With `env=True` the evaluator is passed first (for `now()`, limits).
@@ -118,8 +116,7 @@ def _resolve(
                 return overload, args
         count = len(args)
         raise FeelEvaluationError(
-            f"function '{name}' cannot take {count} argument{'s' if count != 1 else ''};"
-            f" expected {signatures}",
+            f"function '{name}' cannot take {count} argument{'s' if count != 1 else ''}; expected {signatures}",
             source=env.source,
         )
     for overload in overloads:

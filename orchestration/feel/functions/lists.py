@@ -167,11 +167,7 @@ def reverse(items: Any) -> list[Any]:
 
 @builtin("index of", "list", "match")
 def index_of(items: Any, match: Any) -> list[Decimal]:
-    return [
-        Decimal(position)
-        for position, item in enumerate(sequence(items), start=1)
-        if equal(item, match) is True
-    ]
+    return [Decimal(position) for position, item in enumerate(sequence(items), start=1) if equal(item, match) is True]
 
 
 def _distinct(values: list[Any]) -> list[Any]:

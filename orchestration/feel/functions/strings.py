@@ -124,6 +124,4 @@ def extract(env: Evaluator, string: Any, pattern: Any) -> list[str]:
 def string_join(items: Any, delimiter: Any = None, prefix: Any = None, suffix: Any = None) -> str:
     parts = [text(item) for item in sequence(items) if item is not None]
     joined = ("" if delimiter is None else text(delimiter)).join(parts)
-    return ("" if prefix is None else text(prefix)) + joined + (
-        "" if suffix is None else text(suffix)
-    )
+    return ("" if prefix is None else text(prefix)) + joined + ("" if suffix is None else text(suffix))

@@ -49,8 +49,7 @@ class JuelEvaluator(Evaluator):
         if node.name == "execution":
             return EXECUTION
         raise self.fail(
-            f"Unknown property used in expression: {self.source}."
-            f" Cause: Cannot resolve identifier '{node.name}'"
+            f"Unknown property used in expression: {self.source}. Cause: Cannot resolve identifier '{node.name}'"
         )
 
     def _path(self, node: n.Path, scope: AnyScope) -> Any:
@@ -140,13 +139,9 @@ class JuelEvaluator(Evaluator):
     def _binary(self, node: n.Binary, scope: AnyScope) -> Any:
         op = node.op
         if op == "and":
-            return self._boolean(self.eval(node.left, scope)) and self._boolean(
-                self.eval(node.right, scope)
-            )
+            return self._boolean(self.eval(node.left, scope)) and self._boolean(self.eval(node.right, scope))
         if op == "or":
-            return self._boolean(self.eval(node.left, scope)) or self._boolean(
-                self.eval(node.right, scope)
-            )
+            return self._boolean(self.eval(node.left, scope)) or self._boolean(self.eval(node.right, scope))
         left = self.eval(node.left, scope)
         right = self.eval(node.right, scope)
         if op == "=":
@@ -191,9 +186,7 @@ class JuelEvaluator(Evaluator):
             left, right = self._number(left), self._number(right)
         order = compare(left, right)
         if order is None:
-            raise self.fail(
-                f"Cannot compare {_java_type(left)} with {_java_type(right)} in {self.source}"
-            )
+            raise self.fail(f"Cannot compare {_java_type(left)} with {_java_type(right)} in {self.source}")
         return {"<": order < 0, "<=": order <= 0, ">": order > 0, ">=": order >= 0}[op]
 
     def _if(self, node: n.If, scope: AnyScope) -> Any:
@@ -219,10 +212,7 @@ class JuelEvaluator(Evaluator):
             result = handler(self, target, *args)
             if result is not NotImplemented:
                 return result
-        raise self.fail(
-            f"Method '{method}' with {len(args)} argument(s) is not supported"
-            f" on {_java_type(target)}"
-        )
+        raise self.fail(f"Method '{method}' with {len(args)} argument(s) is not supported on {_java_type(target)}")
 
     def _execution_method(self, method: str, args: list[Any]) -> Any:
         if method in ("getVariable", "getVariableLocal", "hasVariable") and len(args) == 1:

@@ -129,23 +129,17 @@ class _Parser:
         return token
 
     def _error(self, token: Token, what: str | None = None) -> FeelSyntaxError:
-        return FeelSyntaxError.at(
-            what or f"unexpected {token.describe()}", self._source, token.position
-        )
+        return FeelSyntaxError.at(what or f"unexpected {token.describe()}", self._source, token.position)
 
     def _expect(self, text: str) -> None:
         if not self._token.is_op(text):
-            raise self._error(
-                self._token, f"expected '{text}' but found {self._token.describe()}"
-            )
+            raise self._error(self._token, f"expected '{text}' but found {self._token.describe()}")
         self._advance()
 
     def _enter(self) -> None:
         self._depth += 1
         if self._depth > self._max_depth:
-            raise self._error(
-                self._token, f"expression nested deeper than {self._max_depth} levels"
-            )
+            raise self._error(self._token, f"expression nested deeper than {self._max_depth} levels")
 
     def parse(self) -> n.Node:
         if self._token.kind == EOF:
@@ -168,7 +162,8 @@ class _Parser:
         return condition
 
     def _binary(self, min_precedence: int) -> n.Node:
-        self._enter()
+        # Recursion here is bounded by the number of precedence levels, so only
+        # `_expression` and `_unary` count nesting depth.
         left = self._unary()
         while True:
             token = self._token
@@ -177,7 +172,6 @@ class _Parser:
                 break
             self._advance()
             left = n.Binary(op, left, self._binary(_PRECEDENCE[op] + 1))
-        self._depth -= 1
         return left
 
     def _unary(self) -> n.Node:
