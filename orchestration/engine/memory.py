@@ -75,7 +75,10 @@ class MemoryInstance:
             self._absorb()
 
     def throw_error(self, job_key: uuid.UUID, code: str, message: str = "", now: datetime | None = None) -> None:
-        job = self.jobs.pop(job_key)
+        # The job stays (not activatable, as a job in state error_thrown): resolving an
+        # unhandled-error incident makes it activatable again, as the services do.
+        job = self.jobs[job_key]
+        job.retries = 0
         self.runner(now).throw_error(job.element_instance_key, code, message, job_key=job.key)
         self._absorb()
 

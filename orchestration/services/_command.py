@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ from ..engine.runner import Runner
 from ..engine.state import WorkingSet
 from ..exceptions import InvalidInput, InvalidState, NotFound, VariablesTooLarge
 from ..models import ProcessDefinition, ProcessInstance
-from .deployments import process_for
+from .deployments import definition_by_key, process_for
 
 
 def actor_name(actor: Any) -> str:
@@ -45,7 +46,8 @@ def check_variables(variables: Any, what: str = "variables") -> dict[str, Any]:
         if not isinstance(name, str) or not name or len(name) > 255:
             raise InvalidInput(f"variable name {name!r} must be a non-empty string of at most 255 characters")
     try:
-        size = len(json.dumps(variables, separators=(",", ":")).encode())
+        # allow_nan=False: NaN and Infinity are not JSON (PostgreSQL's jsonb refuses them)
+        size = len(json.dumps(variables, separators=(",", ":"), allow_nan=False).encode())
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"{what} must be JSON values: {exc}") from None
     limit = setting("MAX_VARIABLE_BYTES")
@@ -70,7 +72,7 @@ class Command:
 def lock_instance(instance_key: uuid.UUID | str) -> ProcessInstance:
     try:
         return ProcessInstance.objects.select_for_update().get(key=instance_key)
-    except (ProcessInstance.DoesNotExist, ValueError, TypeError):
+    except (ProcessInstance.DoesNotExist, ValueError, TypeError, ValidationError):
         raise NotFound(f"process instance {instance_key} not found") from None
 
 
@@ -83,7 +85,7 @@ def instance_command(
         instance = lock_instance(instance_key)
         if require_active and instance.state != ProcessInstance.State.ACTIVE:
             raise InvalidState(f"process instance {instance.key} is {instance.state}")
-        definition = ProcessDefinition.objects.get(key=instance.definition_id)
+        definition = definition_by_key(instance.definition_id)
         process = process_for(definition)
         ws = store.load(instance)
         moment = now()

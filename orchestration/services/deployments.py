@@ -43,6 +43,20 @@ def process_for(definition: ProcessDefinition) -> Process:
     return process
 
 
+_definitions: dict[uuid.UUID, ProcessDefinition] = {}
+
+
+def definition_by_key(key: uuid.UUID) -> ProcessDefinition:
+    """Definition rows are immutable except startable_in_tasklist; cache them per process."""
+    definition = _definitions.get(key)
+    if definition is None:
+        definition = ProcessDefinition.objects.get(key=key)
+        if len(_definitions) > 4096:
+            _definitions.clear()
+        _definitions[key] = definition
+    return definition
+
+
 @dataclass
 class DeployResult:
     deployment: Deployment | None

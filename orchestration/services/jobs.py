@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
@@ -19,7 +20,7 @@ from ._command import actor_name, check_variables, dispatch_jobs, instance_comma
 def _get_job(job_key: uuid.UUID | str) -> Job:
     try:
         return Job.objects.get(key=job_key)
-    except (Job.DoesNotExist, ValueError, TypeError):
+    except (Job.DoesNotExist, ValueError, TypeError, ValidationError):
         raise NotFound(f"job {job_key} not found") from None
 
 

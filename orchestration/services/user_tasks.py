@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
 from ..exceptions import InvalidState, NotFound
 from ..models import UserTask
 from ._command import check_variables, instance_command
@@ -15,8 +17,11 @@ def complete_user_task(task_key: uuid.UUID | str, *, actor: Any, variables: dict
     variables = check_variables(variables)
     try:
         task = UserTask.objects.get(key=task_key)
-    except (UserTask.DoesNotExist, ValueError):
+    except (UserTask.DoesNotExist, ValueError, ValidationError):
         raise NotFound(f"user task {task_key} not found") from None
+    if task.state == UserTask.State.COMPLETED:
+        # a double submit gets the same answer whether or not the instance has ended since
+        raise InvalidState(f"task '{task.name}' was already completed by {task.completed_by or 'someone else'}")
     with instance_command(task.instance_id, actor=actor) as cmd:
         task = UserTask.objects.get(key=task.key)
         if task.state == UserTask.State.COMPLETED:

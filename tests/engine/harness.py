@@ -11,14 +11,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from pathlib import Path
-
 from django.utils import timezone
-
-from orchestration.bpmn import parse_bpmn
-
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -44,9 +40,8 @@ class MemoryDriver:
         self.instance = None
 
     def deploy(self, xml: str) -> None:
-        from orchestration.services.deployments import validate_for_deploy
-
         from orchestration.exceptions import DeploymentRefused
+        from orchestration.services.deployments import validate_for_deploy
 
         definitions, problems = validate_for_deploy(xml)
         if problems:
@@ -72,21 +67,40 @@ class MemoryDriver:
 
     def jobs(self, job_type: str | None = None) -> list[Wait]:
         return sorted(
-            (Wait(j.key, j.element_id, "job", j.type) for j in self.instance.jobs.values() if j.retries > 0 and (job_type is None or j.type == job_type)),
+            (
+                Wait(j.key, j.element_id, "job", j.type)
+                for j in self.instance.jobs.values()
+                if j.retries > 0 and (job_type is None or j.type == job_type)
+            ),
             key=lambda w: w.element_id,
         )
 
     def user_tasks(self) -> list[Wait]:
-        return sorted((Wait(t.key, t.element_id, "user_task", t.assignee) for t in self.instance.user_tasks.values()), key=lambda w: w.element_id)
+        return sorted(
+            (Wait(t.key, t.element_id, "user_task", t.assignee) for t in self.instance.user_tasks.values()),
+            key=lambda w: w.element_id,
+        )
 
     def timers(self) -> list[Wait]:
-        return sorted((Wait(t.key, t.element_id, "timer", t.due_at.isoformat()) for t in self.instance.timers.values()), key=lambda w: w.element_id)
+        return sorted(
+            (Wait(t.key, t.element_id, "timer", t.due_at.isoformat()) for t in self.instance.timers.values()),
+            key=lambda w: w.element_id,
+        )
 
     def subscriptions(self) -> list[Wait]:
-        return sorted((Wait(s.key, s.element_id, "subscription", f"{s.message_name}/{s.correlation_key}") for s in self.instance.subscriptions.values()), key=lambda w: w.element_id)
+        return sorted(
+            (
+                Wait(s.key, s.element_id, "subscription", f"{s.message_name}/{s.correlation_key}")
+                for s in self.instance.subscriptions.values()
+            ),
+            key=lambda w: w.element_id,
+        )
 
     def incidents(self) -> list[Wait]:
-        return sorted((Wait(i.key, i.element_id, "incident", i.message) for i in self.instance.incidents.values()), key=lambda w: w.element_id)
+        return sorted(
+            (Wait(i.key, i.element_id, "incident", i.message) for i in self.instance.incidents.values()),
+            key=lambda w: w.element_id,
+        )
 
     def audit_types(self) -> list[str]:
         return [a.type for a in self.instance.history]
@@ -177,7 +191,9 @@ class ReloadedDriver:
         from orchestration import services
 
         self._reload()
-        self.instance_key = services.start_instance(process_id, variables=variables or {}, business_key=business_key, actor="test").key
+        self.instance_key = services.start_instance(
+            process_id, variables=variables or {}, business_key=business_key, actor="test"
+        ).key
 
     @property
     def _instance(self):
@@ -192,12 +208,20 @@ class ReloadedDriver:
     def variables(self) -> dict:
         from orchestration.models import Variable
 
-        return dict(Variable.objects.filter(instance_id=self.instance_key, scope_key=self.instance_key).values_list("name", "value"))
+        return dict(
+            Variable.objects.filter(instance_id=self.instance_key, scope_key=self.instance_key).values_list(
+                "name", "value"
+            )
+        )
 
     def active_elements(self) -> list[str]:
         from orchestration.models import ElementInstance
 
-        return sorted(ElementInstance.objects.filter(instance_id=self.instance_key, state="active").values_list("element_id", flat=True))
+        return sorted(
+            ElementInstance.objects.filter(instance_id=self.instance_key, state="active").values_list(
+                "element_id", flat=True
+            )
+        )
 
     def jobs(self, job_type: str | None = None) -> list[Wait]:
         from orchestration.models import Job
@@ -211,7 +235,10 @@ class ReloadedDriver:
         from orchestration.models import UserTask
 
         return sorted(
-            (Wait(t.key, t.element_id, "user_task", t.assignee) for t in UserTask.objects.filter(instance_id=self.instance_key, state="created")),
+            (
+                Wait(t.key, t.element_id, "user_task", t.assignee)
+                for t in UserTask.objects.filter(instance_id=self.instance_key, state="created")
+            ),
             key=lambda w: w.element_id,
         )
 
@@ -219,7 +246,10 @@ class ReloadedDriver:
         from orchestration.models import Timer
 
         return sorted(
-            (Wait(t.key, t.element_id, "timer", t.due_at.isoformat()) for t in Timer.objects.filter(instance_id=self.instance_key, state="scheduled")),
+            (
+                Wait(t.key, t.element_id, "timer", t.due_at.isoformat())
+                for t in Timer.objects.filter(instance_id=self.instance_key, state="scheduled")
+            ),
             key=lambda w: w.element_id,
         )
 
@@ -238,19 +268,28 @@ class ReloadedDriver:
         from orchestration.models import Incident
 
         return sorted(
-            (Wait(i.key, i.element_id, "incident", i.message) for i in Incident.objects.filter(instance_id=self.instance_key, state="open")),
+            (
+                Wait(i.key, i.element_id, "incident", i.message)
+                for i in Incident.objects.filter(instance_id=self.instance_key, state="open")
+            ),
             key=lambda w: w.element_id,
         )
 
     def audit_types(self) -> list[str]:
         from orchestration.models import AuditEvent
 
-        return list(AuditEvent.objects.filter(instance_key=self.instance_key).order_by("id").values_list("type", flat=True))
+        return list(
+            AuditEvent.objects.filter(instance_key=self.instance_key).order_by("id").values_list("type", flat=True)
+        )
 
     def audit_elements(self, type: str) -> list[str]:
         from orchestration.models import AuditEvent
 
-        return list(AuditEvent.objects.filter(instance_key=self.instance_key, type=type).order_by("id").values_list("element_id", flat=True))
+        return list(
+            AuditEvent.objects.filter(instance_key=self.instance_key, type=type)
+            .order_by("id")
+            .values_list("element_id", flat=True)
+        )
 
     def job_info(self, key) -> dict:
         from orchestration.models import Job
@@ -277,18 +316,30 @@ class ReloadedDriver:
     def incident_info(self) -> list[tuple[str, str, str]]:
         from orchestration.models import Incident
 
-        return sorted(Incident.objects.filter(instance_id=self.instance_key, state="open").values_list("element_id", "type", "message"))
+        return sorted(
+            Incident.objects.filter(instance_id=self.instance_key, state="open").values_list(
+                "element_id", "type", "message"
+            )
+        )
 
     def local_variables(self, element_id: str) -> dict:
         from orchestration.models import ElementInstance, Variable
 
         ei = ElementInstance.objects.get(instance_id=self.instance_key, element_id=element_id, state="active")
-        return dict(Variable.objects.filter(instance_id=self.instance_key, scope_key=ei.key).values_list("name", "value"))
+        return dict(
+            Variable.objects.filter(instance_id=self.instance_key, scope_key=ei.key).values_list("name", "value")
+        )
 
     def local_scope_count(self) -> int:
         from orchestration.models import Variable
 
-        return Variable.objects.filter(instance_id=self.instance_key).exclude(scope_key=self.instance_key).values("scope_key").distinct().count()
+        return (
+            Variable.objects.filter(instance_id=self.instance_key)
+            .exclude(scope_key=self.instance_key)
+            .values("scope_key")
+            .distinct()
+            .count()
+        )
 
     def complete_job(self, key, variables: dict | None = None) -> None:
         from orchestration import services
@@ -313,7 +364,9 @@ class ReloadedDriver:
         from orchestration.models import Timer
 
         self._reload()
-        Timer.objects.filter(instance_id=self.instance_key, state="scheduled").update(due_at=timezone.now() - timedelta(seconds=1))
+        Timer.objects.filter(instance_id=self.instance_key, state="scheduled").update(
+            due_at=timezone.now() - timedelta(seconds=1)
+        )
         fired = 0
         for key in services.claim_due_timers():
             fired += int(services.fire_timer(key))
@@ -325,7 +378,9 @@ class ReloadedDriver:
 
         self._reload()
         try:
-            services.correlate_message(name, correlation_key=correlation_key or None, variables=variables or {}, actor="test")
+            services.correlate_message(
+                name, correlation_key=correlation_key or None, variables=variables or {}, actor="test"
+            )
         except NoSubscription:
             return False
         return True
