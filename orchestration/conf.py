@@ -18,6 +18,7 @@ DEFAULTS: dict[str, Any] = {
     "TIMER_BATCH": 200,
     "HTTP_CONNECTOR_TIMEOUT": 10.0,
     "INLINE_JOB_CHAIN": 50,
+    "EXTRA_HANDLER_MODULES": [],
 }
 
 
