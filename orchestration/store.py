@@ -40,6 +40,7 @@ def load(instance: ProcessInstance) -> WorkingSet:
             state=instance.state,
             started_at=instance.started_at,
             ended_at=instance.ended_at,
+            payload=instance.payload or {},
         )
     )
     for row in ElementInstance.objects.filter(instance=instance, state=ElementInstance.State.ACTIVE):
@@ -102,6 +103,7 @@ def save(
             business_key=state.business_key,
             state=state.state,
             incident_count=max(state.incident_delta, 0),
+            payload=state.payload,
             started_by=actor,
             started_at=state.started_at or now,
             ended_at=state.ended_at,
@@ -115,6 +117,8 @@ def save(
             fields["ended_at"] = state.ended_at
         if state.incident_delta:
             fields["incident_count"] = F("incident_count") + state.incident_delta
+        if state.payload_dirty:
+            fields["payload"] = state.payload
         if fields:
             ProcessInstance.objects.filter(key=instance.key).update(updated_at=now, **fields)
             instance.refresh_from_db()
@@ -196,6 +200,10 @@ def _close_waits(ws: WorkingSet, instance: ProcessInstance, now: datetime, actor
             continue
         for kind in ei.payload.get("waits", ()):
             by_kind[kind].append(key)
+    if ws.instance.state != "active":
+        # process-level waits (event subprocess starts) are owned by the instance key
+        for kind in ws.instance.payload.get("waits", ()):
+            by_kind[kind].append(ws.instance.key)
     if by_kind["job"]:
         Job.objects.filter(element_instance_key__in=by_kind["job"], state__in=Job.OPEN_STATES).update(
             state=Job.State.CANCELLED, updated_at=now
@@ -343,3 +351,4 @@ def _reset(ws: WorkingSet) -> None:
     ws.audit.clear()
     ws.instance.incident_delta = 0
     ws.instance.is_new = False
+    ws.instance.payload_dirty = False

@@ -85,14 +85,14 @@ class MemoryInstance:
     def fire_timer(self, timer_key: uuid.UUID, now: datetime | None = None) -> None:
         timer = self.timers.pop(timer_key)
         assert timer.element_instance_key is not None
-        self.runner(now).complete_element(timer.element_instance_key, {})
+        self.runner(now).trigger(timer.element_instance_key, timer.element_id, {})
         self._absorb()
 
     def correlate(self, name: str, correlation_key: str = "", variables: dict[str, Any] | None = None, now: datetime | None = None) -> bool:
         for key, sub in list(self.subscriptions.items()):
             if sub.message_name == name and (not correlation_key or sub.correlation_key == correlation_key):
                 del self.subscriptions[key]
-                self.runner(now).complete_element(sub.element_instance_key, variables or {})
+                self.runner(now).trigger(sub.element_instance_key, sub.element_id, variables or {})
                 self._absorb()
                 return True
         return False
@@ -139,6 +139,9 @@ class MemoryInstance:
             for table in (self.jobs, self.timers, self.subscriptions, self.user_tasks, self.incidents):
                 for key in [k for k, v in table.items() if v.element_instance_key in closed]:
                     del table[key]
+        if ws.instance.state != "active":
+            for table in (self.jobs, self.timers, self.subscriptions, self.user_tasks):
+                table.clear()
         self.history.extend(ws.audit)
         for key in [k for k, e in ws.elements.items() if e.state != lifecycle.ACTIVE]:
             del ws.elements[key]

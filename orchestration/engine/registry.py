@@ -63,6 +63,20 @@ def find_error_catch(rt: Runner, ei: ElementInstanceState, code: str) -> Callabl
     return None
 
 
+def on_activated(rt: Runner, ei: ElementInstanceState, element: Element) -> None:
+    """An activity started: open the waits of its boundary events (next issue)."""
+
+
+def on_scope_started(rt: Runner, scope: ElementInstanceState | None) -> None:
+    """A process or subprocess scope started: open its event subprocesses' start waits (next issue)."""
+
+
+def route_trigger(rt: Runner, scope: ElementInstanceState | None, element: Element, result: dict) -> None:
+    """A wait owned by `scope` fired for another element (boundary, event subprocess start, ...)."""
+    owner = scope.element_id if scope else "the process"
+    raise ValueError(f"element '{element.id}' cannot be triggered through {owner}")
+
+
 def check_support(process: Process) -> list[Problem]:
     """Every element of an executable process this engine cannot run yet, with a reason."""
     problems: list[Problem] = []

@@ -48,6 +48,7 @@ class Runner:
             variables_mod_set(ws, ws.root_scope, name, value)
         if variables:
             self.audit("variables_set", data={"scope": "process", "variables": sorted(variables)})
+        self.behavior_registry().on_scope_started(self, None)
         if start_element_id is None:
             start = self.process.none_start_event(None)
             if start is None:
@@ -64,6 +65,48 @@ class Runner:
             raise ValueError(f"element instance {ei_key} is {ei.state}, not active")
         self._schedule(self._step_complete, ei, "complete", (result or {},))
         self.run()
+
+    def trigger(self, ei_key: uuid.UUID, element_id: str, result: dict[str, Any] | None = None) -> None:
+        """A wait row fired: a timer, a message, a signal. It names the element instance it
+        belongs to and the element it triggers: the same element (a catch event, a receive
+        task) or a related one (a boundary event, an event subprocess start, the event after
+        an event-based gateway); the registry routes the related cases."""
+        if ei_key == self.ws.root_scope:
+            scope_ei = None
+        else:
+            scope_ei = self.ws.elements[ei_key]
+            if not scope_ei.is_active:
+                raise ValueError(f"element instance {ei_key} is {scope_ei.state}, not active")
+            if element_id == scope_ei.element_id:
+                self.complete_element(ei_key, result)
+                return
+        self.behavior_registry().route_trigger(self, scope_ei, self.process.element(element_id), result or {})
+        self.run()
+
+    def is_waiting(self, ei_key: uuid.UUID | None) -> bool:
+        """Does this wait's owner still exist (an active element instance, or the running process)?"""
+        if ei_key is None:
+            return False
+        if ei_key == self.ws.root_scope:
+            return self.ws.instance.state == "active"
+        ei = self.ws.elements.get(ei_key)
+        return ei is not None and ei.is_active
+
+    def scope_payload(self, scope_key: uuid.UUID | None) -> dict[str, Any]:
+        """Scope-level bookkeeping (compensation records, ...): the process's or a subprocess's."""
+        if scope_key is None or scope_key == self.ws.root_scope:
+            self.ws.instance.payload_dirty = True
+            return self.ws.instance.payload
+        ei = self.ws.elements[scope_key]
+        ei.is_dirty = True
+        return ei.payload
+
+    def add_process_wait(self, kind: str) -> None:
+        """Record a wait owned by the process scope, so ending the instance closes it."""
+        waits = self.ws.instance.payload.setdefault("waits", [])
+        if kind not in waits:
+            waits.append(kind)
+            self.ws.instance.payload_dirty = True
 
     def throw_error(self, ei_key: uuid.UUID, code: str, message: str = "", *, job_key: uuid.UUID | None = None) -> None:
         ei = self.ws.elements[ei_key]
@@ -136,6 +179,7 @@ class Runner:
         element = self.process.element(ei.element_id)
         if element.inputs:
             self.apply_inputs(ei, element)
+        self.behavior_registry().on_activated(self, ei, element)
         self.behavior(element).activate(self, ei, element)
 
     def complete(self, ei: ElementInstanceState, result: dict[str, Any] | None = None) -> None:

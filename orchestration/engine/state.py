@@ -118,6 +118,9 @@ class InstanceState:
     ended_at: datetime | None = None
     incident_delta: int = 0
     is_new: bool = False
+    # process-scope bookkeeping (compensation records, event subprocess state, ...)
+    payload: dict[str, Any] = field(default_factory=dict)
+    payload_dirty: bool = False
 
 
 @dataclass

@@ -28,6 +28,8 @@ class ProcessInstance(models.Model):
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # process-scope engine bookkeeping (compensation records, ...)
+    payload = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

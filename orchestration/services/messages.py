@@ -45,11 +45,11 @@ def _start_subscriptions(name: str):
 def _deliver(sub_key: uuid.UUID, instance_key: uuid.UUID, name: str, variables: dict, actor: Any) -> Correlation | None:
     with instance_command(instance_key, actor=actor) as cmd:
         sub = MessageSubscription.objects.filter(key=sub_key, state=MessageSubscription.State.OPEN).first()
-        if sub is None or sub.element_instance_key not in cmd.ws.elements:
+        if sub is None or not cmd.runner.is_waiting(sub.element_instance_key):
             return None  # correlated or closed concurrently
         MessageSubscription.objects.filter(key=sub.key).update(state=MessageSubscription.State.CORRELATED, correlated_at=cmd.now)
         cmd.runner.audit("message_correlated", sub.element_id, sub.element_instance_key, {"message": name, "variables": sorted(variables)})
-        cmd.runner.complete_element(sub.element_instance_key, variables)
+        cmd.runner.trigger(sub.element_instance_key, sub.element_id, variables)
     return Correlation(instance_key, sub.element_id, started=False)
 
 
@@ -164,7 +164,7 @@ def correlate_buffered(cmd: Command) -> None:
                 spec.element_instance_key,
                 {"message": spec.message_name, "buffered": str(message.key), "variables": sorted(message.variables or {})},
             )
-            cmd.runner.complete_element(spec.element_instance_key, message.variables or {})
+            cmd.runner.trigger(spec.element_instance_key, spec.element_id, message.variables or {})
             matched = True
             break
         if not matched:

@@ -39,14 +39,14 @@ def fire_timer(timer_key: uuid.UUID | str, *, actor: Any = "timer") -> bool:
         return _fire_start_timer(timer, actor)
     with instance_command(timer.instance_id, actor=actor) as cmd:
         timer = Timer.objects.get(key=timer.key)
-        if timer.state != Timer.State.FIRING or timer.element_instance_key not in cmd.ws.elements:
+        if timer.state != Timer.State.FIRING or not cmd.runner.is_waiting(timer.element_instance_key):
             if timer.state == Timer.State.FIRING:
                 Timer.objects.filter(key=timer.key).update(state=Timer.State.CANCELLED)
             return False
         Timer.objects.filter(key=timer.key).update(state=Timer.State.FIRED, fired_at=cmd.now)
         lateness_ms = int((cmd.now - timer.due_at).total_seconds() * 1000)
         cmd.runner.audit("timer_fired", timer.element_id, timer.element_instance_key, {"timer": str(timer.key), "late_ms": lateness_ms})
-        cmd.runner.complete_element(timer.element_instance_key, {})
+        cmd.runner.trigger(timer.element_instance_key, timer.element_id, {})
     return True
 
 

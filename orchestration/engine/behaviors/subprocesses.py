@@ -22,4 +22,5 @@ class SubProcess(Behavior):
         start = rt.process.none_start_event(element.id)
         if start is None:
             raise EngineIncident("expression", f"subprocess '{element.id}' has no none start event")
+        rt.behavior_registry().on_scope_started(rt, ei)
         rt.activate(start, ei.key, "")
