@@ -7,6 +7,7 @@ from .definitions import Deployment, ProcessDefinition
 from .incidents import Incident
 from .instances import ElementInstance, ProcessInstance, Variable
 from .messages import BufferedMessage, MessageSubscription
+from .signals import SignalSubscription
 from .user_tasks import UserTask
 from .work import Job, Timer
 
@@ -20,6 +21,7 @@ __all__ = [
     "MessageSubscription",
     "ProcessDefinition",
     "ProcessInstance",
+    "SignalSubscription",
     "Timer",
     "UserTask",
     "Variable",
