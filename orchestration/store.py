@@ -10,6 +10,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
 from django.db.models import F
 
 from .engine import lifecycle
@@ -29,6 +31,34 @@ from .models import (
 from .models.incidents import fingerprint
 
 WAIT_KINDS = ("job", "timer", "subscription", "user_task", "incident")
+
+
+def insert_rows(model, rows: list) -> None:
+    """Insert many new rows. On PostgreSQL with COPY (several times cheaper than a
+    parameterised multi-row INSERT for the audit and element rows every command
+    writes), elsewhere with bulk_create. Rows must carry their primary keys or use
+    a database default (AuditEvent's serial id)."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql" or len(rows) < 4:
+        model.objects.bulk_create(rows)
+        return
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(f, models.AutoField))]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                values = []
+                for f in fields:
+                    value = f.pre_save(row, add=True)
+                    if isinstance(f, models.JSONField):
+                        values.append(None if value is None and f.null else json.dumps(value, cls=DjangoJSONEncoder))
+                    elif isinstance(f, models.ForeignKey):
+                        values.append(getattr(row, f.attname))
+                    else:
+                        values.append(value)
+                copy.write_row(values)
 
 
 def load(instance: ProcessInstance) -> WorkingSet:
@@ -128,7 +158,8 @@ def save(
     result = SaveResult(instance=instance, ended=state.state != "active")
     _create_waits(ws, instance, definition, now, is_internal, result)
     if ws.audit:
-        AuditEvent.objects.bulk_create(
+        insert_rows(
+            AuditEvent,
             [
                 AuditEvent(
                     instance_key=instance.key,
@@ -167,9 +198,16 @@ def _save_elements(ws: WorkingSet, instance: ProcessInstance) -> None:
         elif ei.is_dirty:
             dirty_rows.append(ElementInstance(key=ei.key, state=ei.state, payload=ei.payload, ended_at=ei.ended_at))
     if new_rows:
-        ElementInstance.objects.bulk_create(new_rows)
-    if dirty_rows:
-        ElementInstance.objects.bulk_update(dirty_rows, ["state", "payload", "ended_at"])
+        insert_rows(ElementInstance, new_rows)
+    # Rows ended by one command share state, payload and end time: one UPDATE per
+    # group is much cheaper than bulk_update's CASE WHEN per row and field.
+    groups: dict[tuple, list] = {}
+    for row in dirty_rows:
+        marker = (row.state, row.ended_at, json.dumps(row.payload, sort_keys=True, cls=DjangoJSONEncoder))
+        groups.setdefault(marker, []).append(row.key)
+    for (state, ended_at, _), keys in groups.items():
+        payload = next(r.payload for r in dirty_rows if r.key == keys[0])
+        ElementInstance.objects.filter(key__in=keys).update(state=state, payload=payload, ended_at=ended_at)
 
 
 def _save_variables(ws: WorkingSet, instance: ProcessInstance, now: datetime) -> None:
@@ -233,6 +271,30 @@ def _create_waits(ws, instance, definition, now, is_internal, result: SaveResult
         jobs = []
         for spec in ws.new_jobs:
             internal = is_internal(spec.type)
+            if spec.completed_by:
+                jobs.append(
+                    Job(
+                        key=spec.key,
+                        instance=instance,
+                        definition=definition,
+                        bpmn_process_id=instance.bpmn_process_id,
+                        business_key=instance.business_key,
+                        element_instance_key=spec.element_instance_key,
+                        element_id=spec.element_id,
+                        type=spec.type,
+                        internal=internal,
+                        state=Job.State.COMPLETED,
+                        retries=spec.retries,
+                        retry_time_cycle=spec.retry_time_cycle,
+                        priority=spec.priority,
+                        headers=spec.headers,
+                        lock_owner=spec.completed_by[:255],
+                        attempts=1,
+                        created_at=now,
+                        dispatched_at=now,
+                    )
+                )
+                continue
             jobs.append(
                 Job(
                     key=spec.key,
@@ -254,7 +316,7 @@ def _create_waits(ws, instance, definition, now, is_internal, result: SaveResult
             )
             if internal:
                 result.internal_jobs.append(spec.key)
-        Job.objects.bulk_create(jobs)
+        insert_rows(Job, jobs)
     if ws.new_timers:
         Timer.objects.bulk_create(
             [

@@ -99,7 +99,9 @@ def execute_job(job_key: str | uuid.UUID, *, worker: str = WORKER_NAME) -> list[
         services.fail_job(job.key, actor=worker, retries=0, error_message=f"handler for {job.type} returned {type(result).__name__}, expected a dict of variables or None")
         return []
     try:
-        return services.complete_job(job.key, result or {}, actor=worker, worker=worker, dispatch=False)
+        return services.complete_job(
+            job.key, result or {}, actor=worker, worker=worker, dispatch=False, instance_key=job.instance_id, run_local=True
+        )
     except (InvalidState, NotFound) as exc:
         log.info("job %s: not completed: %s", job.key, exc)
         return []

@@ -51,6 +51,8 @@ class JobSpec:
     headers: dict[str, str]
     retry_time_cycle: str = ""
     priority: int = 0
+    # set when a worker ran this job inside the command that created it (local handler)
+    completed_by: str = ""
 
 
 @dataclass
@@ -70,6 +72,17 @@ class SubscriptionSpec:
     element_id: str
     message_name: str
     correlation_key: str
+
+
+@dataclass
+class SignalSubscriptionSpec:
+    """A wait for a broadcast signal; element_instance_key owns it (the instance key
+    for the process scope), element_id is the element the signal triggers."""
+
+    key: uuid.UUID
+    element_instance_key: uuid.UUID
+    element_id: str
+    signal_name: str
 
 
 @dataclass
@@ -145,6 +158,12 @@ class WorkingSet:
     # incidents) must be closed because the element ended or was terminated
     closed_waits: set[uuid.UUID] = field(default_factory=set)
     audit: list[AuditSpec] = field(default_factory=list)
+    new_signal_subscriptions: list[SignalSubscriptionSpec] = field(default_factory=list)
+    # (owner key, element id): timers/subscriptions of one catch element closed while
+    # their owner stays active (the other event subprocess starts of an interrupted scope)
+    closed_element_waits: set[tuple[uuid.UUID, str]] = field(default_factory=set)
+    # signals thrown by this command: (name, variables), broadcast after it commits
+    signals_to_broadcast: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     @property
     def root_scope(self) -> uuid.UUID:

@@ -78,13 +78,25 @@ def lock_instance(instance_key: uuid.UUID | str) -> ProcessInstance:
 
 @contextmanager
 def instance_command(
-    instance_key: uuid.UUID | str, *, actor: Any, require_active: bool = True, dispatch: bool = True
+    instance_key: uuid.UUID | str,
+    *,
+    actor: Any,
+    require_active: bool = True,
+    dispatch: bool = True,
+    allow_suspended: bool = False,
 ) -> Iterator[Command]:
-    """Run a command on one instance: caller code runs inside the lock, then state is saved."""
+    """Run a command on one instance: caller code runs inside the lock, then state is saved.
+
+    A suspended instance refuses commands that move tokens; operator commands
+    that may run on it (cancel, set variables, resume, modify, migrate) pass
+    allow_suspended=True.
+    """
     with transaction.atomic():
         instance = lock_instance(instance_key)
         if require_active and instance.state != ProcessInstance.State.ACTIVE:
             raise InvalidState(f"process instance {instance.key} is {instance.state}")
+        if instance.suspended and not allow_suspended:
+            raise InvalidState(f"process instance {instance.key} is suspended; resume it first")
         definition = definition_by_key(instance.definition_id)
         process = process_for(definition)
         ws = store.load(instance)

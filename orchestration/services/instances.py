@@ -67,7 +67,7 @@ def start_instance(
 
 
 def cancel_instance(instance_key: uuid.UUID | str, *, actor: Any, reason: str = "") -> ProcessInstance:
-    with instance_command(instance_key, actor=actor) as cmd:
+    with instance_command(instance_key, actor=actor, allow_suspended=True) as cmd:
         cmd.runner.cancel()
         if reason:
             cmd.runner.audit("operator_reason", data={"action": "cancel", "reason": reason})
@@ -84,7 +84,7 @@ def set_variables(
 ) -> ProcessInstance:
     """Set variables on the process scope (or a given element instance scope); audited with a diff."""
     variables = check_variables(variables)
-    with instance_command(instance_key, actor=actor) as cmd:
+    with instance_command(instance_key, actor=actor, allow_suspended=True) as cmd:
         scope = cmd.ws.root_scope
         if scope_key:
             scope = uuid.UUID(str(scope_key))

@@ -7,13 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from ..conf import setting
 from ..engine.mechanics import timers as timer_mechanics
 from ..exceptions import InvalidInput, InvalidState, NotFound
-from ..models import Job
+from ..models import Job, ProcessInstance
 from ._command import actor_name, check_variables, dispatch_jobs, instance_command, now
 
 
@@ -25,23 +25,50 @@ def _get_job(job_key: uuid.UUID | str) -> Job:
 
 
 def claim_job(job_key: uuid.UUID | str, *, worker: str, lock_seconds: int | None = None) -> Job | None:
-    """Lock one job for a handler with a conditional UPDATE. None if someone else has it or it is done."""
+    """Lock one job for a handler with a conditional UPDATE. None if someone else has it or it is done.
+
+    One statement: UPDATE ... FROM (skip suspended instances) ... RETURNING the row.
+    """
+    try:
+        key = uuid.UUID(str(job_key))
+    except ValueError:
+        raise NotFound(f"job {job_key} not found") from None
     moment = now()
     lock_seconds = lock_seconds or setting("JOB_LOCK_SECONDS")
-    claimed = (
-        Job.objects.filter(key=job_key, state=Job.State.ACTIVATABLE, instance__suspended=False)
-        .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=moment))
-        .update(
-            state=Job.State.LOCKED,
-            lock_owner=worker[:255],
-            lock_expires_at=moment + timedelta(seconds=lock_seconds),
-            attempts=models_f("attempts") + 1,
-            updated_at=moment,
-        )
+    columns = [f.column for f in Job._meta.concrete_fields]
+    job_table = connection.ops.quote_name(Job._meta.db_table)
+    instance_table = connection.ops.quote_name(ProcessInstance._meta.db_table)
+    returning = ", ".join(f"{job_table}.{connection.ops.quote_name(c)}" for c in columns)
+    sql = (
+        f"UPDATE {job_table} SET state = %s, lock_owner = %s, lock_expires_at = %s, attempts = attempts + 1, updated_at = %s "
+        f"FROM {instance_table} "
+        f"WHERE {job_table}.key = %s AND {job_table}.state = %s "
+        f"AND ({job_table}.retry_at IS NULL OR {job_table}.retry_at <= %s) "
+        f"AND {instance_table}.key = {job_table}.instance_id AND NOT {instance_table}.suspended "
+        f"RETURNING {returning}"
     )
-    if not claimed:
+    params = [
+        Job.State.LOCKED,
+        worker[:255],
+        moment + timedelta(seconds=lock_seconds),
+        moment,
+        key if connection.vendor == "postgresql" else key.hex,
+        Job.State.ACTIVATABLE,
+        moment,
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
         return None
-    return Job.objects.select_related("instance").get(key=job_key)
+    converters = connection.ops.get_db_converters
+    values = []
+    for field, value in zip(Job._meta.concrete_fields, row):
+        expression = field.get_col(Job._meta.db_table)
+        for converter in converters(expression) + field.get_db_converters(connection):
+            value = converter(value, expression, connection)
+        values.append(value)
+    return Job.from_db(connection.alias, [f.attname for f in Job._meta.concrete_fields], values)
 
 
 def models_f(name: str):
@@ -107,24 +134,88 @@ def complete_job(
     actor: Any,
     worker: str | None = None,
     dispatch: bool = True,
+    instance_key: uuid.UUID | None = None,
+    run_local: bool = False,
 ) -> list[uuid.UUID]:
     """Complete a job and continue its instance. Returns the new internal jobs' keys.
 
     With dispatch=False the caller (a worker running an instance's jobs in a row)
     takes responsibility for running the returned jobs; the sweeper covers a crash.
+    With run_local=True, jobs of local handlers that this step creates run here,
+    in the same transaction (see handlers.handler(local=True)).
     """
     variables = check_variables(variables)
-    job = _get_job(job_key)
-    if job.state == Job.State.COMPLETED:
-        raise InvalidState(f"job {job.key} is already completed")
-    with instance_command(job.instance_id, actor=actor, dispatch=dispatch) as cmd:
-        job = _open_job(cmd, job.key)
+    if instance_key is None:
+        job = _get_job(job_key)
+        if job.state == Job.State.COMPLETED:
+            raise InvalidState(f"job {job.key} is already completed")
+        instance_key = job.instance_id
+    with instance_command(instance_key, actor=actor, dispatch=dispatch) as cmd:
+        job = _open_job(cmd, job_key)
         if worker is not None and job.state == Job.State.LOCKED and job.lock_owner and job.lock_owner != worker:
             raise InvalidState(f"job {job.key} is locked by another worker")
         Job.objects.filter(key=job.key).update(state=Job.State.COMPLETED, updated_at=cmd.now, lock_expires_at=None)
+        _satisfied(cmd, job)
         cmd.runner.audit("job_completed", job.element_id, job.element_instance_key, {"job": str(job.key), "worker": worker or ""})
         cmd.runner.complete_element(job.element_instance_key, variables)
+        if run_local:
+            run_local_jobs(cmd, worker or actor_name(actor))
     return cmd.internal_jobs
+
+
+def _satisfied(cmd, job: Job) -> None:
+    """The element's job is done: ending the element need not close it again."""
+    ei = cmd.ws.elements.get(job.element_instance_key)
+    if ei is not None and "job" in ei.payload.get("waits", ()):
+        ei.payload["waits"].remove("job")
+        ei.is_dirty = True
+
+
+def run_local_jobs(cmd, worker: str) -> None:
+    """Caller holds the instance lock. Run new jobs of local handlers now, in this command.
+
+    A local handler that raises or returns something odd is left alone: its job is
+    created as usual and runs (and fails, and retries) through the normal path.
+    """
+    from ..engine.mechanics.variables import context_for
+    from ..handlers import JobContext, get_handler, is_local
+
+    budget = setting("INLINE_JOB_CHAIN")
+    tried: set[uuid.UUID] = set()
+    while budget > 0:
+        spec = next((s for s in cmd.ws.new_jobs if not s.completed_by and s.key not in tried and is_local(s.type)), None)
+        if spec is None:
+            return
+        tried.add(spec.key)
+        ei = cmd.ws.elements.get(spec.element_instance_key)
+        func = get_handler(spec.type)
+        if ei is None or not ei.is_active or func is None:
+            continue
+        context = context_for(cmd.ws, ei)
+        context.pop("__business_key__", None)
+        job_context = JobContext(
+            key=spec.key,
+            type=spec.type,
+            instance_key=cmd.ws.instance.key,
+            business_key=cmd.ws.instance.business_key,
+            bpmn_process_id=cmd.ws.instance.bpmn_process_id,
+            element_id=spec.element_id,
+            retries=spec.retries,
+            attempt=1,
+            headers=dict(spec.headers),
+            variables=context,
+        )
+        try:
+            result = func(job_context)
+            result = check_variables(result or {})
+        except Exception:  # noqa: BLE001 - the normal path will run it again and record the failure
+            continue
+        budget -= 1
+        spec.completed_by = worker
+        if "job" in ei.payload.get("waits", ()):
+            ei.payload["waits"].remove("job")
+        cmd.runner.audit("job_completed", spec.element_id, ei.key, {"job": str(spec.key), "worker": worker, "local": True})
+        cmd.runner.complete_element(ei.key, result)
 
 
 def backoff_for(job: Job) -> timedelta:
@@ -152,7 +243,8 @@ def fail_job(
 ) -> Job:
     """Record a failed attempt: retry later with backoff, or raise an incident when no retries are left."""
     job = _get_job(job_key)
-    with instance_command(job.instance_id, actor=actor) as cmd:
+    # a worker that held the job before the instance was suspended may still report its failure
+    with instance_command(job.instance_id, actor=actor, allow_suspended=True) as cmd:
         job = _open_job(cmd, job.key)
         remaining = job.retries - 1 if retries is None else retries
         remaining = max(remaining, 0)

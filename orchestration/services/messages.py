@@ -78,7 +78,13 @@ def correlate_message(
         )
     results: list[Correlation] = []
     for sub_key, instance_key in matches:
-        delivered = _deliver(sub_key, instance_key, name, variables, actor)
+        try:
+            delivered = _deliver(sub_key, instance_key, name, variables, actor)
+        except InvalidState:
+            # broadcasting (all): a suspended or ended instance must not stop delivery to the others
+            if not all:
+                raise
+            continue
         if delivered:
             results.append(delivered)
     if not results and start_instances and process_instance_key is None:

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from ..conf import setting
 from ..engine.mechanics import timers as timer_mechanics
@@ -15,13 +16,19 @@ from ._command import instance_command, now
 
 
 def claim_due_timers(limit: int | None = None) -> list[uuid.UUID]:
-    """Mark up to `limit` due timers FIRING and return their keys (skipping rows others hold)."""
+    """Mark up to `limit` due timers FIRING and return their keys (skipping rows others hold).
+
+    Timers of suspended instances stay SCHEDULED: they fire (late) once the
+    instance is resumed. Start timers have no instance and are never skipped.
+    """
     limit = limit or setting("TIMER_BATCH")
     moment = now()
     with transaction.atomic():
         keys = list(
-            Timer.objects.select_for_update(skip_locked=True)
+            # of=("self",): lock only timer rows (FOR UPDATE may not touch the outer join's nullable side)
+            Timer.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(state=Timer.State.SCHEDULED, due_at__lte=moment)
+            .filter(Q(instance__isnull=True) | Q(instance__suspended=False))
             .order_by("due_at")
             .values_list("key", flat=True)[:limit]
         )
