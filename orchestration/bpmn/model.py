@@ -10,6 +10,7 @@ orchestration.feel on first use (compiled forms are cached there).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Literal, Mapping
 
@@ -227,15 +228,29 @@ class Process:
     def element(self, element_id: str) -> Element:
         return self.elements[element_id]
 
+    # Lookups the runner makes at every step are indexed once per (immutable) process.
+    # cached_property writes to the instance __dict__, which a frozen dataclass allows.
+
+    @cached_property
+    def _children_index(self) -> dict[str | None, tuple[Element, ...]]:
+        index: dict[str | None, list[Element]] = {}
+        for e in self.elements.values():
+            index.setdefault(e.parent_id, []).append(e)
+        return {k: tuple(v) for k, v in index.items()}
+
+    @cached_property
+    def _boundary_index(self) -> dict[str, tuple[Element, ...]]:
+        index: dict[str, list[Element]] = {}
+        for e in self.elements.values():
+            if e.type == "boundaryEvent" and e.attached_to:
+                index.setdefault(e.attached_to, []).append(e)
+        return {k: tuple(v) for k, v in index.items()}
+
     def children_of(self, parent_id: str | None) -> tuple[Element, ...]:
-        return tuple(e for e in self.elements.values() if e.parent_id == parent_id)
+        return self._children_index.get(parent_id, ())
 
     def start_events(self, parent_id: str | None = None) -> tuple[Element, ...]:
-        return tuple(
-            e
-            for e in self.elements.values()
-            if e.type == "startEvent" and e.parent_id == parent_id
-        )
+        return tuple(e for e in self.children_of(parent_id) if e.type == "startEvent")
 
     def none_start_event(self, parent_id: str | None = None) -> Element | None:
         for e in self.start_events(parent_id):
@@ -244,11 +259,7 @@ class Process:
         return None
 
     def boundary_events(self, attached_to: str) -> tuple[Element, ...]:
-        return tuple(
-            e
-            for e in self.elements.values()
-            if e.type == "boundaryEvent" and e.attached_to == attached_to
-        )
+        return self._boundary_index.get(attached_to, ())
 
 
 @dataclass(frozen=True)

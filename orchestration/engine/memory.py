@@ -137,6 +137,8 @@ class MemoryInstance:
         closed = ws.closed_waits
         if closed:
             for table in (self.jobs, self.timers, self.subscriptions, self.user_tasks, self.incidents):
+                if not table:
+                    continue
                 for key in [k for k, v in table.items() if v.element_instance_key in closed]:
                     del table[key]
         if ws.instance.state != "active":

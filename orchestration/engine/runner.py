@@ -21,6 +21,9 @@ from .mechanics import expressions, variables
 from .state import AuditSpec, ElementInstanceState, IncidentSpec, WorkingSet
 
 
+_registry = None
+
+
 class Runner:
     def __init__(
         self,
@@ -140,17 +143,33 @@ class Runner:
     # -- the loop -----------------------------------------------------------
 
     def run(self) -> None:
-        while self._agenda:
-            step, ei, phase, args = self._agenda.popleft()
-            if not ei.is_active:
-                continue
-            try:
-                step(ei, *args)
-            except EngineIncident as incident:
-                self._incident(ei, phase, incident, args)
+        # When every token waits, conditional events re-evaluate (variables may have
+        # changed) and may schedule more; they fire only on a false->true change,
+        # and the rounds are bounded, so a model cannot loop forever here.
+        for _ in range(self.MAX_CONDITION_ROUNDS):
+            while self._agenda:
+                step, ei, phase, args = self._agenda.popleft()
+                if not ei.is_active:
+                    continue
+                try:
+                    step(ei, *args)
+                except EngineIncident as incident:
+                    self._incident(ei, phase, incident, args)
+            if not self.behavior_registry().after_run(self):
+                return
+
+    MAX_CONDITION_ROUNDS = 50
 
     def _schedule(self, step: Callable[..., None], ei: ElementInstanceState, phase: str, args: tuple) -> None:
         self._agenda.append((step, ei, phase, args))
+
+    def schedule_activate(self, ei: ElementInstanceState) -> None:
+        """Activate an element instance a behaviour created itself (multi-instance inner, compensation handler)."""
+        self._schedule(self._step_activate, ei, "activate", ())
+
+    def schedule_step(self, step: Callable[[ElementInstanceState, Runner], None], ei: ElementInstanceState, phase: str = "activate") -> None:
+        """Run a behaviour's step after what is already scheduled (an incident in it fails `phase`)."""
+        self._schedule(lambda e: step(e, self), ei, phase, ())
 
     # -- element lifecycle --------------------------------------------------
 
@@ -161,26 +180,31 @@ class Runner:
         if ei is not None:
             self._schedule(self._step_activate, ei, "activate", ())
 
-    def create_element_instance(self, element: Element, scope_key: uuid.UUID | None, incoming_flow: str) -> ElementInstanceState:
+    def create_element_instance(
+        self, element: Element, scope_key: uuid.UUID | None, incoming_flow: str, *, element_type: str | None = None
+    ) -> ElementInstanceState:
         ei = ElementInstanceState(
             key=self.new_key(),
             element_id=element.id,
-            element_type=element.type,
+            element_type=element_type or element.type,
             scope_key=scope_key,
             incoming_flow=incoming_flow,
             started_at=self.now,
             is_new=True,
         )
         self.ws.elements[ei.key] = ei
-        self.audit("element_activated", element.id, ei.key, {"type": element.type})
+        self.audit("element_activated", element.id, ei.key, {"type": ei.element_type})
         return ei
 
     def _step_activate(self, ei: ElementInstanceState) -> None:
         element = self.process.element(ei.element_id)
-        if element.inputs:
+        registry = self.behavior_registry()
+        # multi-instance: mappings apply to each inner instance, boundary events to the body
+        if element.inputs and not registry.is_multi_instance_body(ei):
             self.apply_inputs(ei, element)
-        self.behavior_registry().on_activated(self, ei, element)
-        self.behavior(element).activate(self, ei, element)
+        if not registry.is_multi_instance_inner(ei, element):
+            registry.on_activated(self, ei, element)
+        registry.behavior_of(ei, element).activate(self, ei, element)
 
     def complete(self, ei: ElementInstanceState, result: dict[str, Any] | None = None) -> None:
         """Schedule completion of an element instance (behaviours call this when done)."""
@@ -188,14 +212,17 @@ class Runner:
 
     def _step_complete(self, ei: ElementInstanceState, result: dict[str, Any]) -> None:
         element = self.process.element(ei.element_id)
-        self.apply_result(ei, element, result)
+        if not self.behavior_registry().is_multi_instance_body(ei):
+            self.apply_result(ei, element, result)
         # Leaving is its own step (so a failing condition is a "leave" incident that
         # does not re-apply the result on retry), run next: depth first.
         self._agenda.appendleft((self._step_leave, ei, "leave", ()))
 
     def _step_leave(self, ei: ElementInstanceState) -> None:
         element = self.process.element(ei.element_id)
-        flows = self.behavior(element).outgoing(self, ei, element)
+        registry = self.behavior_registry()
+        flows = registry.behavior_of(ei, element).outgoing(self, ei, element)
+        registry.on_completing(self, ei, element)
         self._end(ei, lifecycle.COMPLETED)
         self.audit("element_completed", element.id, ei.key)
         for flow in flows:
@@ -203,6 +230,7 @@ class Runner:
         self.after_end(ei)
 
     def after_end(self, ei: ElementInstanceState) -> None:
+        self.behavior_registry().on_token_ended(self, ei)
         self.check_scope_completion(ei.scope_key)
 
     def take(self, flow: SequenceFlow, scope_key: uuid.UUID | None) -> None:
@@ -240,7 +268,8 @@ class Runner:
             return
         scope = self.ws.elements[scope_key]
         if scope.is_active and not scope.payload.get("failed_phase"):
-            self.complete(scope)
+            element = self.process.element(scope.element_id)
+            self.behavior_registry().behavior_of(scope, element).scope_drained(self, scope, element)
 
     # -- variables ----------------------------------------------------------
 
@@ -312,6 +341,13 @@ class Runner:
         if catcher is not None:
             catcher(code, message)
             return
+        if self.ws.instance.payload.get("called_by"):
+            # a called child: the error goes to the parent's call activity (through
+            # an outbox job the services create); this element waits until the
+            # parent catches it (and cancels this instance) or raises an incident
+            self.audit("error_propagated", ei.element_id, ei.key, {"code": code, "message": message})
+            self.ws.to_parent.append({"kind": "error", "code": code, "message": message, "element_instance": str(ei.key)})
+            return
         self.audit("error_thrown", ei.element_id, ei.key, {"code": code, "message": message})
         if job_key is None:
             # an error end event: resolving the incident runs the element again
@@ -327,9 +363,12 @@ class Runner:
 
     @staticmethod
     def behavior_registry():
-        from . import registry
+        global _registry
+        if _registry is None:
+            from . import registry
 
-        return registry
+            _registry = registry
+        return _registry
 
     def audit(self, type: str, element_id: str = "", ei_key: uuid.UUID | None = None, data: dict | None = None) -> None:
         self.ws.audit.append(AuditSpec(type, element_id, ei_key, data or {}, self.now))
