@@ -1,6 +1,6 @@
 """Engine benchmark: prints `name: value` lines (see docs/benchmarks.md).
 
-    .venv/bin/python bench/engine.py            # full run (about 5 minutes)
+    .venv/bin/python bench/engine.py            # full run (3 to 5 minutes)
     .venv/bin/python bench/engine.py --quick    # smaller counts (< 2 minutes)
 
 (a) a 10-service-task process through the real worker path (a `celery -A config

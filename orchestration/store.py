@@ -24,41 +24,55 @@ from .models import (
     MessageSubscription,
     ProcessDefinition,
     ProcessInstance,
+    SignalSubscription,
     Timer,
     UserTask,
     Variable,
 )
 from .models.incidents import fingerprint
 
-WAIT_KINDS = ("job", "timer", "subscription", "user_task", "incident")
+WAIT_KINDS = ("job", "timer", "subscription", "user_task", "incident", "signal")
+
+
+_COPY_PLANS: dict[type, tuple[str, list]] = {}
+
+
+def _copy_plan(model) -> tuple[str, list]:
+    """The COPY statement and per-field value getters of a model, worked out once."""
+    plan = _COPY_PLANS.get(model)
+    if plan is not None:
+        return plan
+    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(f, models.AutoField))]
+    getters = []
+    for f in fields:
+        if isinstance(f, models.JSONField):
+            getters.append(lambda row, name=f.attname: json.dumps(getattr(row, name), cls=DjangoJSONEncoder))
+        elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            getters.append(lambda row, f=f: f.pre_save(row, add=True))
+        else:
+            getters.append(lambda row, name=f.attname: getattr(row, name))
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    sql = f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) FROM STDIN"
+    plan = (sql, getters)
+    _COPY_PLANS[model] = plan
+    return plan
 
 
 def insert_rows(model, rows: list) -> None:
     """Insert many new rows. On PostgreSQL with COPY (several times cheaper than a
     parameterised multi-row INSERT for the audit and element rows every command
-    writes), elsewhere with bulk_create. Rows must carry their primary keys or use
-    a database default (AuditEvent's serial id)."""
+    writes), elsewhere with bulk_create. Rows carry their primary keys or use a
+    database default (AuditEvent's serial id); JSON fields here are never SQL NULL."""
     if not rows:
         return
     if connection.vendor != "postgresql" or len(rows) < 4:
         model.objects.bulk_create(rows)
         return
-    fields = [f for f in model._meta.concrete_fields if not (f.primary_key and isinstance(f, models.AutoField))]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
+    sql, getters = _copy_plan(model)
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        with cursor.cursor.copy(sql) as copy:
             for row in rows:
-                values = []
-                for f in fields:
-                    value = f.pre_save(row, add=True)
-                    if isinstance(f, models.JSONField):
-                        values.append(None if value is None and f.null else json.dumps(value, cls=DjangoJSONEncoder))
-                    elif isinstance(f, models.ForeignKey):
-                        values.append(getattr(row, f.attname))
-                    else:
-                        values.append(value)
-                copy.write_row(values)
+                copy.write_row([get(row) for get in getters])
 
 
 def load(instance: ProcessInstance) -> WorkingSet:
@@ -123,6 +137,7 @@ def save(
     now: datetime,
     is_internal,
     parent: ProcessInstance | None = None,
+    parent_element_instance_key: uuid.UUID | None = None,
 ) -> SaveResult:
     state = ws.instance
     if instance is None:
@@ -139,6 +154,7 @@ def save(
             ended_at=state.ended_at,
             root_key=(parent.root_key or parent.key) if parent else state.key,
             parent=parent,
+            parent_element_instance_key=parent_element_instance_key,
         )
     else:
         fields = {}
@@ -258,6 +274,12 @@ def _close_waits(ws: WorkingSet, instance: ProcessInstance, now: datetime, actor
         UserTask.objects.filter(element_instance_key__in=by_kind["user_task"], state=UserTask.State.CREATED).update(
             state=UserTask.State.CANCELLED
         )
+    if by_kind["signal"]:
+        SignalSubscription.objects.filter(
+            element_instance_key__in=by_kind["signal"], state=SignalSubscription.State.OPEN
+        ).update(state=SignalSubscription.State.CLOSED)
+    if ws.closed_element_waits:
+        _close_element_waits(ws, instance)
     if by_kind["incident"]:
         closed = Incident.objects.filter(element_instance_key__in=by_kind["incident"], state=Incident.State.OPEN).update(
             state=Incident.State.RESOLVED, resolved_at=now, resolved_by=actor or "system"
@@ -266,7 +288,50 @@ def _close_waits(ws: WorkingSet, instance: ProcessInstance, now: datetime, actor
             ProcessInstance.objects.filter(key=instance.key).update(incident_count=F("incident_count") - closed)
 
 
+def _close_element_waits(ws: WorkingSet, instance: ProcessInstance) -> None:
+    """Rows of single catch elements withdrawn while their owner stays active."""
+    match = models.Q()
+    for owner, element_id in ws.closed_element_waits:
+        match |= models.Q(element_instance_key=owner, element_id=element_id)
+    Timer.objects.filter(match, instance=instance, state__in=[Timer.State.SCHEDULED, Timer.State.FIRING]).update(
+        state=Timer.State.CANCELLED
+    )
+    MessageSubscription.objects.filter(match, instance=instance, state=MessageSubscription.State.OPEN).update(
+        state=MessageSubscription.State.CLOSED
+    )
+    SignalSubscription.objects.filter(match, instance=instance, state=SignalSubscription.State.OPEN).update(
+        state=SignalSubscription.State.CLOSED
+    )
+
+
+def _wait_closed(ws: WorkingSet, owner: uuid.UUID | None, element_id: str) -> bool:
+    """Was this wait's owner ended (or the wait withdrawn) in the command that opened it?"""
+    if owner is None:
+        return False
+    if (owner, element_id) in ws.closed_element_waits:
+        return True
+    if owner == ws.instance.key:
+        return ws.instance.state != "active"
+    if owner in ws.closed_waits:
+        ei = ws.elements.get(owner)
+        return ei is None or not ei.is_active
+    return False
+
+
+def _drop_closed_waits(ws: WorkingSet) -> None:
+    """Waits opened and closed within one command are never written (closing runs
+    before creating, so such a row would stay open for an ended element)."""
+    ws.new_jobs[:] = [j for j in ws.new_jobs if not _wait_closed(ws, j.element_instance_key, j.element_id)]
+    ws.new_timers[:] = [t for t in ws.new_timers if not _wait_closed(ws, t.element_instance_key, t.element_id)]
+    ws.new_subscriptions[:] = [s for s in ws.new_subscriptions if not _wait_closed(ws, s.element_instance_key, s.element_id)]
+    ws.new_user_tasks[:] = [u for u in ws.new_user_tasks if not _wait_closed(ws, u.element_instance_key, u.element_id)]
+    ws.new_signal_subscriptions[:] = [
+        s for s in ws.new_signal_subscriptions if not _wait_closed(ws, s.element_instance_key, s.element_id)
+    ]
+
+
 def _create_waits(ws, instance, definition, now, is_internal, result: SaveResult) -> None:
+    _drop_closed_waits(ws)
     if ws.new_jobs:
         jobs = []
         for spec in ws.new_jobs:
@@ -350,6 +415,21 @@ def _create_waits(ws, instance, definition, now, is_internal, result: SaveResult
                 for s in ws.new_subscriptions
             ]
         )
+    if ws.new_signal_subscriptions:
+        SignalSubscription.objects.bulk_create(
+            [
+                SignalSubscription(
+                    key=s.key,
+                    definition=definition,
+                    instance=instance,
+                    element_instance_key=s.element_instance_key,
+                    element_id=s.element_id,
+                    signal_name=s.signal_name,
+                    created_at=now,
+                )
+                for s in ws.new_signal_subscriptions
+            ]
+        )
     if ws.new_user_tasks:
         UserTask.objects.bulk_create(
             [
@@ -409,7 +489,11 @@ def _reset(ws: WorkingSet) -> None:
     ws.new_subscriptions.clear()
     ws.new_user_tasks.clear()
     ws.new_incidents.clear()
+    ws.new_calls.clear()
+    ws.to_parent.clear()
     ws.closed_waits.clear()
+    ws.new_signal_subscriptions.clear()
+    ws.closed_element_waits.clear()
     ws.audit.clear()
     ws.instance.incident_delta = 0
     ws.instance.is_new = False
