@@ -16,9 +16,9 @@ def test_login_page_renders_without_the_navigation(client):
 
 
 def test_logging_in_returns_to_the_page_asked_for(client, bob):
-    response = client.post(reverse("login"), {"username": "bob", "password": "pw", "next": "/instances/"})
+    response = client.post(reverse("login"), {"username": "bob", "password": "pw", "next": "/operate/instances/"})
     assert response.status_code == 302
-    assert response["Location"] == "/instances/"
+    assert response["Location"] == "/operate/instances/"
 
 
 def test_pages_offer_a_logout_form_and_logging_out_ends_the_session(client, bob):
@@ -40,3 +40,14 @@ def test_navigation_shows_only_the_consoles_the_user_may_use(client, bob, carol)
     body = client.get(reverse("tasklist:inbox")).content.decode()
     assert reverse("tasklist:inbox") in body
     assert reverse("operate:incidents") not in body
+
+
+def test_the_root_sends_each_role_to_its_console(client, bob, carol):
+    client.force_login(bob)
+    assert client.get("/")["Location"] == reverse("operate:home")
+    client.force_login(carol)
+    assert client.get("/")["Location"] == reverse("tasklist:inbox")
+
+
+def test_the_root_asks_anonymous_users_to_log_in(client):
+    assert client.get("/")["Location"].startswith(reverse("login"))
