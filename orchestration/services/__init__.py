@@ -8,16 +8,29 @@ over only after commit.
 
 from __future__ import annotations
 
+from . import call_activities  # noqa: F401  (registers the built-in __call_activity__ job handler)
 from .deployments import deploy, process_for
 from .incidents import resolve_incident
 from .instances import cancel_instance, set_variables, start_instance, trigger_element_instance
 from .jobs import activate_jobs, claim_job, complete_job, extend_job_lock, fail_job, throw_job_error
 from .messages import correlate_message, publish_message
+from .migration import (
+    MigrationPlan,
+    MigrationRefused,
+    generate_plan,
+    migrate_instance,
+    migrate_instances,
+    validate_plan,
+)
+from .modification import modify_instance
+from .signals import broadcast_signal
+from .suspension import resume_instance, suspend_instance
 from .timers import claim_due_timers, fire_timer
 from .user_tasks import complete_user_task
 
 __all__ = [
     "activate_jobs",
+    "broadcast_signal",
     "cancel_instance",
     "claim_due_timers",
     "claim_job",
@@ -28,11 +41,20 @@ __all__ = [
     "extend_job_lock",
     "fail_job",
     "fire_timer",
+    "generate_plan",
+    "migrate_instance",
+    "migrate_instances",
+    "MigrationPlan",
+    "MigrationRefused",
+    "modify_instance",
     "process_for",
     "publish_message",
     "resolve_incident",
+    "resume_instance",
     "set_variables",
     "start_instance",
+    "suspend_instance",
     "throw_job_error",
     "trigger_element_instance",
+    "validate_plan",
 ]

@@ -106,12 +106,25 @@ def instance_command(
         finish(cmd)
 
 
-def finish(cmd: Command, *, new_instance: bool = False, parent: ProcessInstance | None = None) -> None:
+def finish(
+    cmd: Command,
+    *,
+    new_instance: bool = False,
+    parent: ProcessInstance | None = None,
+    parent_element_instance_key: uuid.UUID | None = None,
+) -> None:
     """Correlate buffered messages to new subscriptions, save, queue internal jobs after commit."""
+    from . import call_activities
     from .messages import correlate_buffered
+    from .signals import broadcast_after_commit
 
+    # a last run: conditional events see the variables this command changed
+    cmd.runner.run()
     correlate_buffered(cmd)
+    broadcast_after_commit(cmd)
     from ..handlers import is_registered
+
+    calls = call_activities.before_save(cmd)
 
     result = store.save(
         cmd.ws,
@@ -121,11 +134,13 @@ def finish(cmd: Command, *, new_instance: bool = False, parent: ProcessInstance 
         now=cmd.now,
         is_internal=is_registered,
         parent=parent,
+        parent_element_instance_key=parent_element_instance_key,
     )
     cmd.instance = result.instance
     cmd.internal_jobs.extend(result.internal_jobs)
     if cmd.dispatch and result.internal_jobs:
         dispatch_jobs(result.internal_jobs)
+    call_activities.after_save(cmd, calls, ended=result.ended)
 
 
 def dispatch_jobs(job_keys: list[uuid.UUID]) -> None:

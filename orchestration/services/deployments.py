@@ -20,7 +20,7 @@ from ..engine.mechanics import timers as timer_mechanics
 from ..engine.registry import check_support
 from ..exceptions import DeploymentRefused
 from ..feel import FeelError, compile_expression
-from ..models import AuditEvent, Deployment, MessageSubscription, ProcessDefinition, Timer
+from ..models import AuditEvent, Deployment, MessageSubscription, ProcessDefinition, SignalSubscription, Timer
 
 _CACHE_SIZE = 256
 _cache: OrderedDict[uuid.UUID, Process] = OrderedDict()
@@ -198,6 +198,9 @@ def _retire_start_triggers(definition: ProcessDefinition) -> None:
     MessageSubscription.objects.filter(
         definition=definition, instance__isnull=True, state=MessageSubscription.State.OPEN
     ).update(state=MessageSubscription.State.CLOSED)
+    SignalSubscription.objects.filter(
+        definition=definition, instance__isnull=True, state=SignalSubscription.State.OPEN
+    ).update(state=SignalSubscription.State.CLOSED)
 
 
 def _create_start_triggers(definition: ProcessDefinition, process: Process, now) -> None:
@@ -225,5 +228,13 @@ def _create_start_triggers(definition: ProcessDefinition, process: Process, now)
                 definition=definition,
                 element_id=start.id,
                 message_name=str(to_json(name)),
+                created_at=now,
+            )
+        elif event.kind == "signal" and event.signal_name is not None:
+            name = expressions.evaluate(event.signal_name, {}, now=now, what="signal name")
+            SignalSubscription.objects.create(
+                definition=definition,
+                element_id=start.id,
+                signal_name=str(to_json(name)),
                 created_at=now,
             )

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from .. import store
 from ..engine.runner import Runner
-from ..exceptions import InvalidInput, NotFound
+from ..exceptions import InvalidInput, InvalidState, NotFound
 from ..keys import new_key
 from ..models import ProcessDefinition, ProcessInstance
 from ._command import Command, actor_name, check_variables, finish, instance_command, now
@@ -68,6 +68,10 @@ def start_instance(
 
 def cancel_instance(instance_key: uuid.UUID | str, *, actor: Any, reason: str = "") -> ProcessInstance:
     with instance_command(instance_key, actor=actor, allow_suspended=True) as cmd:
+        if cmd.instance.parent_id is not None:
+            raise InvalidState(
+                f"process instance {cmd.instance.key} is called by instance {cmd.instance.parent_id}; cancel that one (or its root) instead"
+            )
         cmd.runner.cancel()
         if reason:
             cmd.runner.audit("operator_reason", data={"action": "cancel", "reason": reason})

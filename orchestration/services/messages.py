@@ -149,6 +149,8 @@ def correlate_buffered(cmd: Command) -> None:
         matched = False
         for spec in list(cmd.ws.new_subscriptions):
             checked += 1
+            if not cmd.runner.is_waiting(spec.element_instance_key):
+                continue  # its owner ended in this command: the store drops it
             message = (
                 BufferedMessage.objects.select_for_update(skip_locked=True)
                 .filter(

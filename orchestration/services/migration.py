@@ -168,7 +168,9 @@ _WAIT_MODELS: tuple[tuple[str, Any, dict[str, Any]], ...] = (
 def _snapshots(keys: list[uuid.UUID]) -> dict[uuid.UUID, _Snapshot]:
     instances = ProcessInstance.objects.filter(key__in=keys)
     snaps = {i.key: _Snapshot(i, [], []) for i in instances}
-    for row in ElementInstance.objects.filter(instance_id__in=keys, state=ElementInstance.State.ACTIVE).order_by("started_at"):
+    for row in ElementInstance.objects.filter(instance_id__in=keys, state=ElementInstance.State.ACTIVE).order_by(
+        "started_at"
+    ):
         snaps[row.instance_id].elements.append(row)
     for kind, model, open_filter in _WAIT_MODELS:
         for row in model.objects.filter(instance_id__in=keys, **open_filter):
@@ -183,7 +185,9 @@ def _problems(plan: MigrationPlan, snap: _Snapshot | None, source: Process, targ
     if instance.state != ProcessInstance.State.ACTIVE:
         return [f"instance is {instance.state}, not active"]
     if instance.definition_id != plan.source_definition_key:
-        return [f"instance runs on definition {instance.definition_id}, not on the plan's source {plan.source_definition_key}"]
+        return [
+            f"instance runs on definition {instance.definition_id}, not on the plan's source {plan.source_definition_key}"
+        ]
     mapping = plan.mapping
     by_key = {row.key: row for row in snap.elements}
     problems: list[str] = []
@@ -202,7 +206,9 @@ def _problems(plan: MigrationPlan, snap: _Snapshot | None, source: Process, targ
             continue
         wait_target = target.elements.get(mapping[row.element_id])
         if wait_target is None:
-            problems.append(f"open {kind} of '{row.element_id}' maps to '{mapping[row.element_id]}', which the target version lacks")
+            problems.append(
+                f"open {kind} of '{row.element_id}' maps to '{mapping[row.element_id]}', which the target version lacks"
+            )
         elif owner is not None and wait_target.attached_to and owner_target and wait_target.attached_to != owner_target:
             problems.append(
                 f"open {kind} of '{row.element_id}' maps to '{wait_target.id}', which is attached to "
@@ -241,11 +247,15 @@ def _element_problems(
             f"'{target_id}' is a {element_kind(target_element)}"
         )
     parent = by_key.get(row.scope_key) if row.scope_key else None
+    if parent is not None and parent.element_id == element_id:
+        return problems  # an inner instance of a multi-instance body: the body's scope was checked
     expected_parent = mapping.get(parent.element_id) if parent is not None else None
     if (parent is None or expected_parent is not None) and target_element.parent_id != expected_parent:
         inside = f"'{target_element.parent_id}'" if target_element.parent_id else "the process"
         wanted = f"'{expected_parent}'" if expected_parent else "the process"
-        problems.append(f"active element '{element_id}' maps to '{target_id}' inside {inside}, but its scope maps to {wanted}")
+        problems.append(
+            f"active element '{element_id}' maps to '{target_id}' inside {inside}, but its scope maps to {wanted}"
+        )
     arrived = (row.payload or {}).get("arrived")
     if arrived:
         missing = [f for f in arrived if f not in target.flows or target.flows[f].target != target_id]
@@ -300,7 +310,9 @@ def validate_plan(plan: MigrationPlan, instance_keys: Any) -> dict[uuid.UUID, li
 # -- execution -----------------------------------------------------------------
 
 
-def migrate_instances(plan: MigrationPlan, instance_keys: Any, *, actor: Any, skip_invalid: bool = False) -> MigrationResult:
+def migrate_instances(
+    plan: MigrationPlan, instance_keys: Any, *, actor: Any, skip_invalid: bool = False
+) -> MigrationResult:
     """Migrate every selected instance, each in its own transaction inside its lock.
 
     Nothing runs while any selected instance is invalid (MigrationRefused with the
@@ -349,8 +361,10 @@ def _migrate_locked(plan: MigrationPlan, key: uuid.UUID, source: Process, target
         for row in snap.elements:
             new_id = mapping[row.element_id]
             renamed.append([str(row.key), row.element_id, new_id])
+            # an engine-made type (a multi-instance body) stays; a plain one follows the element
+            if row.element_type == source.element(row.element_id).type:
+                row.element_type = target.element(new_id).type
             row.element_id = new_id
-            row.element_type = target.element(new_id).type
         ElementInstance.objects.bulk_update(snap.elements, ["element_id", "element_type"])
         _follow_waits(snap, mapping, target_def)
         ProcessInstance.objects.filter(key=key).update(
