@@ -336,51 +336,31 @@ def _create_waits(ws, instance, definition, now, is_internal, result: SaveResult
         jobs = []
         for spec in ws.new_jobs:
             internal = is_internal(spec.type)
-            if spec.completed_by:
-                jobs.append(
-                    Job(
-                        key=spec.key,
-                        instance=instance,
-                        definition=definition,
-                        bpmn_process_id=instance.bpmn_process_id,
-                        business_key=instance.business_key,
-                        element_instance_key=spec.element_instance_key,
-                        element_id=spec.element_id,
-                        type=spec.type,
-                        internal=internal,
-                        state=Job.State.COMPLETED,
-                        retries=spec.retries,
-                        retry_time_cycle=spec.retry_time_cycle,
-                        priority=spec.priority,
-                        headers=spec.headers,
-                        lock_owner=spec.completed_by[:255],
-                        attempts=1,
-                        created_at=now,
-                        dispatched_at=now,
-                    )
-                )
-                continue
-            jobs.append(
-                Job(
-                    key=spec.key,
-                    instance=instance,
-                    definition=definition,
-                    bpmn_process_id=instance.bpmn_process_id,
-                    business_key=instance.business_key,
-                    element_instance_key=spec.element_instance_key,
-                    element_id=spec.element_id,
-                    type=spec.type,
-                    internal=internal,
-                    retries=spec.retries,
-                    retry_time_cycle=spec.retry_time_cycle,
-                    priority=spec.priority,
-                    headers=spec.headers,
-                    created_at=now,
-                    dispatched_at=now if internal else None,
-                )
+            job = Job(
+                key=spec.key,
+                instance=instance,
+                definition=definition,
+                bpmn_process_id=instance.bpmn_process_id,
+                business_key=instance.business_key,
+                element_instance_key=spec.element_instance_key,
+                element_id=spec.element_id,
+                type=spec.type,
+                internal=internal,
+                retries=spec.retries,
+                retry_time_cycle=spec.retry_time_cycle,
+                priority=spec.priority,
+                headers=spec.headers,
+                created_at=now,
+                dispatched_at=now if internal else None,
             )
-            if internal:
+            if spec.completed_by:
+                # a local handler already ran it inside this command
+                job.state = Job.State.COMPLETED
+                job.lock_owner = spec.completed_by[:255]
+                job.attempts = 1
+            elif internal:
                 result.internal_jobs.append(spec.key)
+            jobs.append(job)
         insert_rows(Job, jobs)
     if ws.new_timers:
         Timer.objects.bulk_create(
