@@ -14,9 +14,10 @@ from django.db.models import F, Q
 from . import services
 from .conf import setting
 from .exceptions import DomainError, InvalidState, NotFound
-from .handlers import BpmnErrorRaised, JobContext, get_handler
+from .handlers import BpmnErrorRaised, JobContext, get_handler, is_local
 from .models import ElementInstance, Job, Variable
 from .services._command import now
+from .services.jobs import HandlerFailed, complete_job_locally
 
 log = logging.getLogger(__name__)
 WORKER_NAME = f"celery@{socket.gethostname()}"
@@ -45,6 +46,27 @@ def job_variables(job: Job) -> dict:
     return result
 
 
+def _record_failure(job: Job, exc: BaseException, worker: str) -> list[uuid.UUID]:
+    """A handler raised: a BPMN error goes to its catch, anything else is a failed attempt."""
+    if isinstance(exc, BpmnErrorRaised):
+        try:
+            services.throw_job_error(job.key, exc.code, actor=worker, message=exc.message, variables=exc.variables)
+        except (InvalidState, NotFound) as inner:
+            log.info("job %s: error not thrown: %s", job.key, inner)
+        return []
+    try:
+        services.fail_job(
+            job.key,
+            actor=worker,
+            retries=job.retries - 1,
+            error_message=f"{type(exc).__name__}: {exc}",
+            error_details="".join(traceback.format_exception(exc)),
+        )
+    except (InvalidState, NotFound) as inner:
+        log.info("job %s: failure not recorded: %s", job.key, inner)
+    return []
+
+
 def execute_job(job_key: str | uuid.UUID, *, worker: str = WORKER_NAME) -> list[uuid.UUID]:
     """Claim and run one job with its handler. Returns new internal jobs not yet dispatched."""
     job = services.claim_job(job_key, worker=worker)
@@ -63,6 +85,14 @@ def execute_job(job_key: str | uuid.UUID, *, worker: str = WORKER_NAME) -> list[
         # The handler is gone (deployment without it): leave the job to external workers.
         Job.objects.filter(key=job.key).update(state=Job.State.ACTIVATABLE, internal=False, lock_owner="", lock_expires_at=None)
         return []
+    if is_local(job.type):
+        try:
+            return complete_job_locally(job, worker=worker)
+        except HandlerFailed as failed:
+            return _record_failure(job, failed.original, worker)
+        except (InvalidState, NotFound) as exc:
+            log.info("job %s: not completed: %s", job.key, exc)
+            return []
     context = JobContext(
         key=job.key,
         type=job.type,
@@ -77,24 +107,8 @@ def execute_job(job_key: str | uuid.UUID, *, worker: str = WORKER_NAME) -> list[
     )
     try:
         result = func(context)
-    except BpmnErrorRaised as error:
-        try:
-            services.throw_job_error(job.key, error.code, actor=worker, message=error.message, variables=error.variables)
-        except (InvalidState, NotFound) as exc:
-            log.info("job %s: error not thrown: %s", job.key, exc)
-        return []
     except Exception as exc:  # noqa: BLE001 - any handler failure is a failed attempt
-        try:
-            services.fail_job(
-                job.key,
-                actor=worker,
-                retries=job.retries - 1,
-                error_message=f"{type(exc).__name__}: {exc}",
-                error_details=traceback.format_exc(),
-            )
-        except (InvalidState, NotFound) as inner:
-            log.info("job %s: failure not recorded: %s", job.key, inner)
-        return []
+        return _record_failure(job, exc, worker)
     if result is not None and not isinstance(result, dict):
         services.fail_job(job.key, actor=worker, retries=0, error_message=f"handler for {job.type} returned {type(result).__name__}, expected a dict of variables or None")
         return []

@@ -163,6 +163,61 @@ def complete_job(
     return cmd.internal_jobs
 
 
+class HandlerFailed(Exception):
+    """A local handler raised inside complete_job_locally; the command was rolled back."""
+
+    def __init__(self, original: BaseException):
+        self.original = original
+        super().__init__(str(original))
+
+
+def complete_job_locally(job: Job, *, worker: str) -> list[uuid.UUID]:
+    """Run a claimed job of a local handler inside its instance's command, then its
+    local successors: one transaction, no separate read of the variables.
+
+    A handler exception rolls the command back and comes out as HandlerFailed, so
+    the caller records the failure the usual way (fail_job / throw_job_error).
+    """
+    from ..engine.mechanics.variables import context_for
+    from ..handlers import JobContext, get_handler
+
+    func = get_handler(job.type)
+    if func is None:
+        raise InvalidState(f"no handler for job type {job.type}")
+    with instance_command(job.instance_id, actor=worker, dispatch=False) as cmd:
+        job = _open_job(cmd, job.key)
+        if job.state != Job.State.LOCKED or job.lock_owner != worker[:255]:
+            raise InvalidState(f"job {job.key} is not locked by {worker}")
+        ei = cmd.ws.elements[job.element_instance_key]
+        variables = context_for(cmd.ws, ei)
+        variables.pop("__business_key__", None)
+        context = JobContext(
+            key=job.key,
+            type=job.type,
+            instance_key=job.instance_id,
+            business_key=job.business_key,
+            bpmn_process_id=job.bpmn_process_id,
+            element_id=job.element_id,
+            retries=job.retries,
+            attempt=job.attempts,
+            headers=dict(job.headers or {}),
+            variables=variables,
+        )
+        try:
+            result = func(context)
+            if result is not None and not isinstance(result, dict):
+                raise TypeError(f"handler for {job.type} returned {type(result).__name__}, expected a dict of variables or None")
+            result = check_variables(result or {})
+        except Exception as exc:  # noqa: BLE001 - reported by the caller after rollback
+            raise HandlerFailed(exc) from exc
+        Job.objects.filter(key=job.key).update(state=Job.State.COMPLETED, updated_at=cmd.now, lock_expires_at=None)
+        _satisfied(cmd, job)
+        cmd.runner.audit("job_completed", job.element_id, ei.key, {"job": str(job.key), "worker": worker, "local": True})
+        cmd.runner.complete_element(ei.key, result)
+        run_local_jobs(cmd, worker)
+    return cmd.internal_jobs
+
+
 def _satisfied(cmd, job: Job) -> None:
     """The element's job is done: ending the element need not close it again."""
     ei = cmd.ws.elements.get(job.element_instance_key)
