@@ -12,7 +12,9 @@ SUPPORT = "support"
 OPERATOR = "operator"
 APPROVER = "approver"
 ADMIN = "admin"
-ROLES = (SUPPORT, OPERATOR, APPROVER, ADMIN)
+# external workers and services (Camunda 7 REST clients): fetch and complete jobs, start, correlate
+WORKER = "worker"
+ROLES = (SUPPORT, OPERATOR, APPROVER, ADMIN, WORKER)
 
 # What each capability requires: any one of these roles.
 CAPABILITIES: dict[str, frozenset[str]] = {
@@ -21,6 +23,7 @@ CAPABILITIES: dict[str, frozenset[str]] = {
     "work_tasks": frozenset({APPROVER, ADMIN}),
     "deploy": frozenset({ADMIN}),
     "manage_users": frozenset({ADMIN}),
+    "work_jobs": frozenset({OPERATOR, ADMIN, WORKER}),
 }
 
 
@@ -57,6 +60,10 @@ def can_work_tasks(user) -> bool:
 
 def can_deploy(user) -> bool:
     return has_capability(user, "deploy")
+
+
+def can_work_jobs(user) -> bool:
+    return has_capability(user, "work_jobs")
 
 
 def actor_name(user) -> str:

@@ -383,6 +383,19 @@ def _variable_scopes(
     return scopes
 
 
+def count_open_incidents_in_tree(instance: ProcessInstance) -> int:
+    """Open incidents of an instance and every instance it called, directly or not."""
+    root = instance.root_key or instance.key
+    if instance.parent_id is None:
+        return Incident.objects.filter(instance__root_key=root, state=Incident.State.OPEN).count()
+    keys = [instance.key]
+    frontier = [instance.key]
+    while frontier:
+        frontier = list(ProcessInstance.objects.filter(parent_id__in=frontier).values_list("key", flat=True))
+        keys.extend(frontier)
+    return Incident.objects.filter(instance_id__in=keys, state=Incident.State.OPEN).count()
+
+
 def get_instance_detail(instance: ProcessInstance, *, audit_limit: int = 1000) -> InstanceDetail:
     """Everything the instance page shows, one query per kind of row."""
     history = list(instance.element_instances.order_by("started_at", "key"))
@@ -418,9 +431,11 @@ def get_instance_detail(instance: ProcessInstance, *, audit_limit: int = 1000) -
             waits.setdefault(task.element_instance_key, []).append(f"user task ({who})")
     for child in children:
         if child.is_active and child.parent_element_instance_key:
-            waits.setdefault(child.parent_element_instance_key, []).append(
-                f"called instance {child.bpmn_process_id}"
-            )
+            label = f"called instance {child.bpmn_process_id}"
+            below = count_open_incidents_in_tree(child)
+            if below:
+                label += f" ({below} open incident{'s' if below != 1 else ''} in its tree)"
+            waits.setdefault(child.parent_element_instance_key, []).append(label)
     for incident in incidents:
         if incident.state == Incident.State.OPEN:
             waits.setdefault(incident.element_instance_key, []).append(f"incident: {incident.type}")
@@ -532,3 +547,9 @@ def list_task_variables(task: UserTask) -> list[Variable]:
     for variable in sorted(variables, key=lambda v: depth[v.scope_key]):
         nearest.setdefault(variable.name, variable)
     return sorted(nearest.values(), key=lambda v: v.name)
+
+
+def list_visible_tasks(username: str, group_names: Iterable[str], *, see_all: bool) -> QuerySet[UserTask]:
+    """User tasks in any state that this user may see, for the API's search (callers add
+    filters and pagination). On SQLite a superset: re-check rows with ``may_see_task``."""
+    return _tasks_visible_to(username, list(group_names), see_all=see_all)

@@ -14,6 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.db.models import F
 
+from . import notify
 from .engine import lifecycle
 from .engine.state import ElementInstanceState, InstanceState, WorkingSet
 from .models import (
@@ -362,6 +363,7 @@ def _create_waits(ws, instance, definition, now, is_internal, result: SaveResult
                 result.internal_jobs.append(spec.key)
             jobs.append(job)
         insert_rows(Job, jobs)
+        notify.jobs_created(j.type for j in jobs if not j.internal and j.state == Job.State.ACTIVATABLE)
     if ws.new_timers:
         Timer.objects.bulk_create(
             [

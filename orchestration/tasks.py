@@ -183,3 +183,9 @@ def sweep_jobs() -> dict[str, int]:
             run_job.delay(str(key))
     released = release_stuck_timers()
     return {"expired_locks": len(expired), "dispatched": len(due), "released_timers": released}
+
+
+@shared_task(ignore_result=True)
+def broadcast_signal_task(name: str, variables: dict | None = None, actor: str = "system") -> int:
+    """Broadcast a signal from a worker (API callers that should not wait for every receiver)."""
+    return services.broadcast_signal(name, actor=actor, variables=variables or {})

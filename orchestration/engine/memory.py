@@ -17,7 +17,16 @@ from ..bpmn.model import Process
 from ..keys import new_key
 from . import lifecycle
 from .runner import Runner
-from .state import IncidentSpec, InstanceState, JobSpec, SubscriptionSpec, TimerSpec, UserTaskSpec, WorkingSet
+from .state import (
+    IncidentSpec,
+    InstanceState,
+    JobSpec,
+    SignalSubscriptionSpec,
+    SubscriptionSpec,
+    TimerSpec,
+    UserTaskSpec,
+    WorkingSet,
+)
 
 
 @dataclass
@@ -29,6 +38,7 @@ class MemoryInstance:
     subscriptions: dict[uuid.UUID, SubscriptionSpec] = field(default_factory=dict)
     user_tasks: dict[uuid.UUID, UserTaskSpec] = field(default_factory=dict)
     incidents: dict[uuid.UUID, IncidentSpec] = field(default_factory=dict)
+    signal_subscriptions: dict[uuid.UUID, SignalSubscriptionSpec] = field(default_factory=dict)
     history: list = field(default_factory=list)
     audit_flows: bool = True
 
@@ -119,11 +129,31 @@ class MemoryInstance:
         self.runner(now).cancel()
         self._absorb()
 
+    def broadcast(self, name: str, variables: dict[str, Any] | None = None, now: datetime | None = None) -> int:
+        """Deliver a signal to this instance's subscriptions (a snapshot), one command each."""
+        delivered = 0
+        for key, sub in list(self.signal_subscriptions.items()):
+            if sub.signal_name != name or key not in self.signal_subscriptions:
+                continue
+            del self.signal_subscriptions[key]
+            rt = self.runner(now)
+            if not rt.is_waiting(sub.element_instance_key):
+                continue
+            rt.audit("signal_received", sub.element_id, sub.element_instance_key, {"signal": name})
+            rt.trigger(sub.element_instance_key, sub.element_id, dict(variables or {}))
+            self._absorb()
+            delivered += 1
+        return delivered
+
     def active_element_ids(self) -> list[str]:
         return sorted(e.element_id for e in self.ws.elements.values() if e.is_active)
 
     def _absorb(self) -> None:
         ws = self.ws
+        if ws.instance.state == "active":
+            self.runner().run()  # conditional events see this command's variables (as services.finish)
+        for spec in ws.new_signal_subscriptions:
+            self.signal_subscriptions[spec.key] = spec
         for spec in ws.new_jobs:
             self.jobs[spec.key] = spec
         for spec in ws.new_timers:
@@ -134,15 +164,19 @@ class MemoryInstance:
             self.user_tasks[spec.key] = spec
         for spec in ws.new_incidents:
             self.incidents[spec.key] = spec
+        for owner, element_id in ws.closed_element_waits:
+            for table in (self.timers, self.subscriptions, self.signal_subscriptions):
+                for key in [k for k, v in table.items() if v.element_instance_key == owner and v.element_id == element_id]:
+                    del table[key]
         closed = ws.closed_waits
         if closed:
-            for table in (self.jobs, self.timers, self.subscriptions, self.user_tasks, self.incidents):
+            for table in (self.jobs, self.timers, self.subscriptions, self.user_tasks, self.incidents, self.signal_subscriptions):
                 if not table:
                     continue
                 for key in [k for k, v in table.items() if v.element_instance_key in closed]:
                     del table[key]
         if ws.instance.state != "active":
-            for table in (self.jobs, self.timers, self.subscriptions, self.user_tasks):
+            for table in (self.jobs, self.timers, self.subscriptions, self.user_tasks, self.signal_subscriptions):
                 table.clear()
         self.history.extend(ws.audit)
         for key in [k for k, e in ws.elements.items() if e.state != lifecycle.ACTIVE]:
@@ -154,7 +188,15 @@ class MemoryInstance:
         ws.new_subscriptions.clear()
         ws.new_user_tasks.clear()
         ws.new_incidents.clear()
+        ws.new_calls.clear()  # call activities need the services (reloaded scenarios only)
+        ws.to_parent.clear()
         ws.closed_waits.clear()
+        ws.new_signal_subscriptions.clear()
+        ws.closed_element_waits.clear()
+        thrown, ws.signals_to_broadcast[:] = list(ws.signals_to_broadcast), []
         ws.changed_variables.clear()
         ws.dropped_scopes.clear()
         ws.audit.clear()
+        for name, variables in thrown:
+            # a signal thrown here reaches this instance's own subscriptions (in-memory: no other instances)
+            self.broadcast(name, variables)

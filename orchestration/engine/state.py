@@ -113,6 +113,20 @@ class IncidentSpec:
 
 
 @dataclass
+class CallSpec:
+    """A child instance a call activity starts (the services resolve the definition and start it)."""
+
+    key: uuid.UUID
+    element_instance_key: uuid.UUID
+    element_id: str
+    process_id: str
+    binding: str
+    version: str
+    variables: dict[str, Any]
+    business_key: str = ""
+
+
+@dataclass
 class AuditSpec:
     type: str
     element_id: str = ""
@@ -154,6 +168,10 @@ class WorkingSet:
     new_subscriptions: list[SubscriptionSpec] = field(default_factory=list)
     new_user_tasks: list[UserTaskSpec] = field(default_factory=list)
     new_incidents: list[IncidentSpec] = field(default_factory=list)
+    # call activities: children to start, and notices for the parent instance
+    # (an uncaught error to propagate); the services handle both around the save
+    new_calls: list[CallSpec] = field(default_factory=list)
+    to_parent: list[dict[str, Any]] = field(default_factory=list)
     # element instances whose waits (jobs, timers, subscriptions, user tasks,
     # incidents) must be closed because the element ended or was terminated
     closed_waits: set[uuid.UUID] = field(default_factory=set)

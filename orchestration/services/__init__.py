@@ -9,7 +9,9 @@ over only after commit.
 from __future__ import annotations
 
 from . import call_activities  # noqa: F401  (registers the built-in __call_activity__ job handler)
+from .deployment_upload import deploy_resources  # noqa: F401
 from .deployments import deploy, process_for
+from .external_tasks import complete_external_task, fetch_and_lock, set_job_retries, unlock_job  # noqa: F401
 from .incidents import resolve_incident
 from .instances import cancel_instance, set_variables, start_instance, trigger_element_instance
 from .jobs import activate_jobs, claim_job, complete_job, extend_job_lock, fail_job, throw_job_error
@@ -26,6 +28,7 @@ from .modification import modify_instance
 from .signals import broadcast_signal
 from .suspension import resume_instance, suspend_instance
 from .timers import claim_due_timers, fire_timer
+from .user_task_assignment import assign_user_task, claim_user_task, unclaim_user_task  # noqa: F401
 from .user_tasks import complete_user_task
 
 __all__ = [

@@ -133,17 +133,25 @@ def cancel_children(cmd: Command, keys: list[uuid.UUID]) -> None:
     """Cancel called instances (and, through their own commands, their children). Caller holds the parent's lock."""
     from ._command import instance_command
 
-    for key in sorted(ProcessInstance.objects.filter(key__in=keys, state=ProcessInstance.State.ACTIVE).values_list("key", flat=True)):
+    for key in sorted(
+        ProcessInstance.objects.filter(key__in=keys, state=ProcessInstance.State.ACTIVE).values_list("key", flat=True)
+    ):
         with instance_command(key, actor=cmd.actor, dispatch=cmd.dispatch, allow_suspended=True) as child:
             child.runner.cancel()
-            child.runner.audit("operator_reason", data={"action": "cancel", "reason": "its call activity in the parent instance ended"})
+            child.runner.audit(
+                "operator_reason", data={"action": "cancel", "reason": "its call activity in the parent instance ended"}
+            )
 
 
 def _notify_parent(cmd: Command, notice: dict[str, Any]) -> None:
     from ._command import dispatch_jobs
 
     called_by = cmd.ws.instance.payload.get("called_by") or {}
-    parent = ProcessInstance.objects.filter(key=cmd.instance.parent_id).values_list("definition_id", "bpmn_process_id", "business_key").first()
+    parent = (
+        ProcessInstance.objects.filter(key=cmd.instance.parent_id)
+        .values_list("definition_id", "bpmn_process_id", "business_key")
+        .first()
+    )
     if parent is None or not called_by:
         return
     job = Job.objects.create(
@@ -175,7 +183,9 @@ def output_variables(element: Element, child_variables: dict[str, Any], now) -> 
     if called.propagate_all_child_variables or element.outputs:
         result.update(child_variables)
     for mapping in called.out_mappings:
-        result[mapping.target] = expressions.evaluate_json(mapping.source, child_variables, now=now, what=f"output variable '{mapping.target}'")
+        result[mapping.target] = expressions.evaluate_json(
+            mapping.source, child_variables, now=now, what=f"output variable '{mapping.target}'"
+        )
     return result
 
 
@@ -188,7 +198,9 @@ def complete_call_activity(job: JobContext) -> dict[str, Any]:
     if headers.get("kind") == "error":
         raise BpmnErrorRaised(str(headers.get("code") or "error"), str(headers.get("message") or ""))
     child_key = headers["child"]
-    child_variables = dict(Variable.objects.filter(instance_id=child_key, scope_key=child_key).values_list("name", "value"))
+    child_variables = dict(
+        Variable.objects.filter(instance_id=child_key, scope_key=child_key).values_list("name", "value")
+    )
     definition = ProcessInstance.objects.select_related("definition").get(key=job.instance_key).definition
     element = process_for(definition).element(job.element_id)
     return output_variables(element, child_variables, now())

@@ -33,7 +33,10 @@ def _deliver(sub_key: uuid.UUID, instance_key: uuid.UUID, name: str, variables: 
                 return False  # delivered or closed concurrently
             SignalSubscription.objects.filter(key=sub.key).update(state=SignalSubscription.State.CLOSED)
             cmd.runner.audit(
-                "signal_received", sub.element_id, sub.element_instance_key, {"signal": name, "variables": sorted(variables)}
+                "signal_received",
+                sub.element_id,
+                sub.element_instance_key,
+                {"signal": name, "variables": sorted(variables)},
             )
             cmd.runner.trigger(sub.element_instance_key, sub.element_id, variables)
     except (InvalidState, NotFound):
@@ -48,7 +51,10 @@ def broadcast_signal(name: str, *, actor: Any, variables: dict[str, Any] | None 
         raise InvalidInput("a signal name is required")
     variables = check_variables(variables)
     AuditEvent.objects.create(
-        type="signal_broadcast", actor=actor_name(actor), data={"signal": name, "variables": sorted(variables)}, created_at=now()
+        type="signal_broadcast",
+        actor=actor_name(actor),
+        data={"signal": name, "variables": sorted(variables)},
+        created_at=now(),
     )
     # a snapshot: subscriptions opened by this very broadcast do not receive it
     subs = list(

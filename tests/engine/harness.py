@@ -112,6 +112,13 @@ class MemoryDriver:
         j = self.instance.jobs[key]
         return {"element_id": j.element_id, "type": j.type, "retries": j.retries, "headers": dict(j.headers)}
 
+    def job_variables(self, key) -> dict:
+        """What a worker of this job sees (its scope chain, innermost wins)."""
+        from orchestration.engine.mechanics.variables import context_for
+
+        ei = self.instance.ws.elements[self.instance.jobs[key].element_instance_key]
+        return {k: v for k, v in context_for(self.instance.ws, ei).items() if not k.startswith("__")}
+
     def user_task_info(self, key) -> dict:
         t = self.instance.user_tasks[key]
         return {
@@ -169,6 +176,23 @@ class MemoryDriver:
     def set_variables(self, values: dict) -> None:
         self.instance.runner().set_variables(self.instance.ws.root_scope, values)
         self.instance._absorb()
+
+    # -- events (boundary, event subprocess, signals) ------------------------------
+    def fire_timer(self, element_id: str) -> bool:
+        """Fire the scheduled timers of one element (a boundary event, an event subprocess start, ...)."""
+        keys = [k for k, t in self.instance.timers.items() if t.element_id == element_id]
+        for key in keys:
+            self.instance.fire_timer(key)
+        return bool(keys)
+
+    def broadcast(self, name: str, variables: dict | None = None) -> int:
+        return self.instance.broadcast(name, variables)
+
+    def signal_subscriptions(self) -> list[Wait]:
+        return sorted(
+            (Wait(s.key, s.element_id, "signal", s.signal_name) for s in self.instance.signal_subscriptions.values()),
+            key=lambda w: w.element_id,
+        )
 
 
 class ReloadedDriver:
@@ -297,6 +321,13 @@ class ReloadedDriver:
         j = Job.objects.get(key=key)
         return {"element_id": j.element_id, "type": j.type, "retries": j.retries, "headers": dict(j.headers)}
 
+    def job_variables(self, key) -> dict:
+        """What a worker of this job sees (its scope chain, innermost wins)."""
+        from orchestration.models import Job
+        from orchestration.tasks import job_variables
+
+        return job_variables(Job.objects.get(key=key))
+
     def user_task_info(self, key) -> dict:
         from orchestration.models import UserTask
 
@@ -408,3 +439,53 @@ class ReloadedDriver:
 
         self._reload()
         services.set_variables(self.instance_key, values, actor="test")
+
+    def fire_timer(self, element_id: str) -> bool:
+        from orchestration import services
+        from orchestration.models import Timer
+
+        self._reload()
+        keys = list(
+            Timer.objects.filter(instance_id=self.instance_key, element_id=element_id, state="scheduled").values_list(
+                "key", flat=True
+            )
+        )
+        Timer.objects.filter(key__in=keys).update(due_at=timezone.now() - timedelta(seconds=1), state="firing")
+        return any([services.fire_timer(key) for key in keys])
+
+    def broadcast(self, name: str, variables: dict | None = None) -> int:
+        from orchestration import services
+
+        self._reload()
+        return services.broadcast_signal(name, variables=variables or {}, actor="test")
+
+    def signal_subscriptions(self) -> list[Wait]:
+        from orchestration.models import SignalSubscription
+
+        return sorted(
+            (
+                Wait(s.key, s.element_id, "signal", s.signal_name)
+                for s in SignalSubscription.objects.filter(instance_id=self.instance_key, state="open")
+            ),
+            key=lambda w: w.element_id,
+        )
+
+    def deliver_outbox(self) -> int:
+        """Run the call-activity outbox jobs (children telling parents they ended), as Celery would after commit.
+
+        The transactional `db` fixture never commits, so on_commit dispatch never fires here.
+        """
+        from orchestration.engine.behaviors.call_activity import CALL_ACTIVITY_JOB
+        from orchestration.models import Job
+        from orchestration.tasks import execute_job
+
+        delivered = 0
+        for _ in range(50):
+            keys = list(Job.objects.filter(type=CALL_ACTIVITY_JOB, state="activatable").values_list("key", flat=True))
+            if not keys:
+                break
+            for key in keys:
+                self._reload()
+                execute_job(key, worker="test")
+                delivered += 1
+        return delivered

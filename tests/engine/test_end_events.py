@@ -71,3 +71,15 @@ def test_error_end_event_without_a_catcher_raises_an_unhandled_error_incident(dr
     assert driver.incident_info() == [("fail", "unhandled_error", "Unhandled BPMN error 'X'")]
     assert driver.active_elements() == ["fail"]
     assert "error_thrown" in driver.audit_types()
+
+
+def test_terminate_end_event_inside_a_subprocess_cancels_only_that_scope_jobs_in_the_database(reloaded):
+    reloaded.deploy(bpmn("terminate_in_subprocess"))
+    reloaded.start("terminate-in-subprocess")
+    jobs = {j.element_id: j for j in reloaded.jobs()}
+
+    reloaded.complete_job(jobs["fast"].key)
+
+    assert Job.objects.get(key=jobs["slow"].key).state == "cancelled"
+    assert reloaded.state == "active"
+    assert [j.element_id for j in reloaded.jobs()] == ["after"]

@@ -1,4 +1,4 @@
-"""What the engine cannot run yet is refused at deploy with every element id and line."""
+"""What no engine executes is refused at deploy with every element id and line."""
 
 from __future__ import annotations
 
@@ -10,13 +10,15 @@ from orchestration.models import Deployment, MessageSubscription, ProcessDefinit
 from .harness import bpmn
 
 EXPECTED = [
-    ("on-error", 9, "boundaryEvent is not supported by this engine yet"),
-    ("call", 14, "callActivity is not supported by this engine yet"),
-    ("inclusive", 16, "inclusiveGateway is not supported by this engine yet"),
-    ("event-based", 18, "eventBasedGateway is not supported by this engine yet"),
-    ("wait-alarm", 20, "signal intermediateCatchEvent is not supported by this engine yet"),
-    ("each", 24, "multi-instance activities are not supported by this engine yet"),
-    ("raise-alarm", 28, "signal intermediateThrowEvent is not supported by this engine yet"),
+    ("complex", 8, "complexGateway is not supported"),
+    ("loop", 10, "standardLoopCharacteristics (loop activity) is not supported; use multi-instance or a gateway loop"),
+    (
+        "multiple",
+        14,
+        "intermediateCatchEvent has 2 event definitions (messageEventDefinition, signalEventDefinition):"
+        " multiple events are not supported",
+    ),
+    ("tx", 19, "transaction is not supported (use a subProcess with error boundary events and compensation)"),
 ]
 
 
@@ -38,18 +40,39 @@ def test_a_refused_deployment_writes_nothing(reloaded):
     assert Timer.objects.count() == 0 and MessageSubscription.objects.count() == 0
 
 
-def test_a_signal_start_event_is_refused(driver):
-    xml = (
-        bpmn("none_start")
-        .replace(
-            '<bpmn:startEvent id="start" />',
-            '<bpmn:startEvent id="start"><bpmn:signalEventDefinition signalRef="sig" /></bpmn:startEvent>',
-        )
-        .replace("<bpmn:process ", '<bpmn:signal id="sig" name="go" />\n  <bpmn:process ')
-    )
-
+def _refusals(driver, xml: str) -> list[tuple[str, str]]:
     with pytest.raises(DeploymentRefused) as refused:
         driver.deploy(xml)
+    return [(p.element_id, p.message) for p in refused.value.problems]
 
-    messages = [(p.element_id, p.message) for p in refused.value.problems]
-    assert ("start", "signal startEvent is not supported by this engine yet") in messages
+
+def test_a_cancel_boundary_event_is_refused(driver):
+    xml = bpmn("none_start").replace(
+        '<bpmn:endEvent id="end" />',
+        '<bpmn:endEvent id="end" />\n    <bpmn:boundaryEvent id="on-cancel" attachedToRef="work">'
+        "<bpmn:cancelEventDefinition /></bpmn:boundaryEvent>",
+    )
+
+    assert ("on-cancel", "cancel boundaryEvent is not supported by this engine yet") in _refusals(driver, xml)
+
+
+def test_an_error_start_event_outside_an_event_subprocess_is_refused(driver):
+    xml = bpmn("none_start").replace(
+        '<bpmn:startEvent id="start" />',
+        '<bpmn:startEvent id="start" />\n    <bpmn:startEvent id="on-error"><bpmn:errorEventDefinition /></bpmn:startEvent>',
+    )
+
+    assert ("on-error", "an error start event is only allowed in an event subprocess") in _refusals(driver, xml)
+
+
+def test_a_non_interrupting_error_boundary_event_is_refused(driver):
+    xml = bpmn("none_start").replace(
+        '<bpmn:endEvent id="end" />',
+        '<bpmn:endEvent id="end" />\n    <bpmn:boundaryEvent id="on-error" attachedToRef="work" cancelActivity="false">'
+        "<bpmn:errorEventDefinition /></bpmn:boundaryEvent>",
+    )
+
+    assert (
+        "on-error",
+        "an error boundary event is always interrupting (cancelActivity must not be false)",
+    ) in _refusals(driver, xml)

@@ -21,3 +21,7 @@ class Behavior:
 
     def outgoing(self, rt: Runner, ei: ElementInstanceState, element: Element) -> list[SequenceFlow]:
         return rt.select_flows(ei, element)
+
+    def scope_drained(self, rt: Runner, ei: ElementInstanceState, element: Element) -> None:
+        """The last token inside this element instance (a scope) ended: complete it by default."""
+        rt.complete(ei)

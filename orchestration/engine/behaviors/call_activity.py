@@ -43,7 +43,9 @@ def input_variables(rt: Runner, ei: ElementInstanceState, element: Element) -> d
     else:
         values = dict(rt.ws.variables.get(ei.key, {}))
     for mapping in called.in_mappings:
-        values[mapping.target] = expressions.evaluate_json(mapping.source, context, now=rt.now, what=f"input variable '{mapping.target}'")
+        values[mapping.target] = expressions.evaluate_json(
+            mapping.source, context, now=rt.now, what=f"input variable '{mapping.target}'"
+        )
     return values
 
 
@@ -68,7 +70,9 @@ class CallActivity(Behavior):
             if "processBusinessKey" in called.business_key.source:
                 business_key = rt.ws.instance.business_key
             else:
-                business_key = expressions.evaluate_string(called.business_key, context, now=rt.now, what="business key")
+                business_key = expressions.evaluate_string(
+                    called.business_key, context, now=rt.now, what="business key"
+                )
         spec = CallSpec(
             key=rt.new_key(),
             element_instance_key=ei.key,
@@ -83,4 +87,9 @@ class CallActivity(Behavior):
         # the outbox job the child creates on this element instance is closed with it
         ei.add_wait("job")
         rt.ws.new_calls.append(spec)
-        rt.audit("call_activity_called", element.id, ei.key, {"process": process_id, "instance": str(spec.key), "binding": called.binding})
+        rt.audit(
+            "call_activity_called",
+            element.id,
+            ei.key,
+            {"process": process_id, "instance": str(spec.key), "binding": called.binding},
+        )

@@ -59,7 +59,9 @@ def body_of(rt: Runner, ei: ElementInstanceState) -> ElementInstanceState:
 
 
 class MultiInstanceBody(Behavior):
-    def enter(self, rt: Runner, element: Element, scope_key: uuid.UUID | None, incoming_flow: str) -> ElementInstanceState | None:
+    def enter(
+        self, rt: Runner, element: Element, scope_key: uuid.UUID | None, incoming_flow: str
+    ) -> ElementInstanceState | None:
         return rt.create_element_instance(element, scope_key, incoming_flow, element_type=MI_BODY)
 
     def activate(self, rt: Runner, body: ElementInstanceState, element: Element) -> None:
@@ -67,7 +69,9 @@ class MultiInstanceBody(Behavior):
         assert mi is not None
         items: list[Any] | None = None
         if mi.input_collection is not None:
-            value = expressions.evaluate_json(mi.input_collection, rt.context(body), now=rt.now, what="multi-instance input collection")
+            value = expressions.evaluate_json(
+                mi.input_collection, rt.context(body), now=rt.now, what="multi-instance input collection"
+            )
             if not isinstance(value, list):
                 raise EngineIncident(
                     "extract_value",
@@ -82,11 +86,17 @@ class MultiInstanceBody(Behavior):
             try:
                 count = int(str(raw))
             except ValueError:
-                raise EngineIncident("expression", f"loop cardinality '{mi.loop_cardinality.source}' of '{element.id}' is not a number: {raw!r}") from None
+                raise EngineIncident(
+                    "expression",
+                    f"loop cardinality '{mi.loop_cardinality.source}' of '{element.id}' is not a number: {raw!r}",
+                ) from None
             if count < 0:
                 raise EngineIncident("expression", f"loop cardinality of '{element.id}' is negative: {count}")
         if count > MAX_INSTANCES:
-            raise EngineIncident("expression", f"multi-instance '{element.id}' would create {count} instances; the limit is {MAX_INSTANCES}")
+            raise EngineIncident(
+                "expression",
+                f"multi-instance '{element.id}' would create {count} instances; the limit is {MAX_INSTANCES}",
+            )
         body.payload["mi"] = {"items": items, "n": count, "started": 0, "completed": [], "done": False}
         body.is_dirty = True
         if mi.output_collection:
@@ -139,7 +149,7 @@ class MultiInstanceBody(Behavior):
         # inner instances created in this step but not yet activated are active already
         values = (state["n"], active, completed)
         current = rt.ws.variables.get(body.key, {})
-        for names, value in zip(_COUNTERS, values):
+        for names, value in zip(_COUNTERS, values, strict=True):
             for name in names:
                 if current.get(name) != value:
                     variables.set_local(rt.ws, body.key, name, value)
@@ -167,7 +177,9 @@ class MultiInstanceInner(Behavior):
         # incident whose retry must not count this instance twice.
         output = None
         if mi.output_collection and mi.output_element is not None:
-            output = expressions.evaluate_json(mi.output_element, rt.context(ei), now=rt.now, what="multi-instance output element")
+            output = expressions.evaluate_json(
+                mi.output_element, rt.context(ei), now=rt.now, what="multi-instance output element"
+            )
         if mi.output_collection and isinstance(counter, int):
             collection = list(rt.ws.variables.get(body.key, {}).get(mi.output_collection) or [])
             if 0 < counter <= len(collection):
@@ -182,7 +194,9 @@ class MultiInstanceInner(Behavior):
         for name in _COUNTERS[1]:
             variables.set_local(rt.ws, body.key, name, active)
         if mi.completion_condition is not None and not state["done"]:
-            value = expressions.evaluate(mi.completion_condition, rt.context(ei), now=rt.now, what="completion condition")
+            value = expressions.evaluate(
+                mi.completion_condition, rt.context(ei), now=rt.now, what="completion condition"
+            )
             if value is not None and not isinstance(value, bool):
                 raise EngineIncident(
                     "condition",
@@ -191,7 +205,12 @@ class MultiInstanceInner(Behavior):
             if value:
                 state["done"] = True
                 body.is_dirty = True
-                rt.audit("multi_instance_completion_condition_met", element.id, body.key, {"completed": len(state["completed"])})
+                rt.audit(
+                    "multi_instance_completion_condition_met",
+                    element.id,
+                    body.key,
+                    {"completed": len(state["completed"])},
+                )
                 for other in rt.ws.active_children(body.key):
                     if other.key != ei.key:
                         rt.terminate(other)

@@ -1,7 +1,8 @@
 """Embedded subprocess: a scope of its own, started at its none start event and
 completed when no token is left inside.
 
-Not here yet (next issue): event subprocesses, transaction subprocesses (refused).
+Event subprocesses (triggeredByEvent) enter at the start event that fired:
+event_subprocess.py. Not here: transaction subprocesses (refused at deploy).
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
 
 class SubProcess(Behavior):
     def activate(self, rt: Runner, ei: ElementInstanceState, element: Element) -> None:
+        if element.triggered_by_event:
+            from . import event_subprocess
+
+            event_subprocess.activate(rt, ei, element)
+            return
         start = rt.process.none_start_event(element.id)
         if start is None:
             raise EngineIncident("expression", f"subprocess '{element.id}' has no none start event")

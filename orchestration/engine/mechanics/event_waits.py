@@ -43,7 +43,12 @@ def _mark(rt: Runner, owner: ElementInstanceState | None, kind: str) -> None:
 
 
 def payload_of(rt: Runner, owner: ElementInstanceState | None) -> dict[str, Any]:
+    """The owner's payload, marked changed (the caller writes to it)."""
     return rt.scope_payload(owner.key if owner is not None else None)
+
+
+def read_payload(rt: Runner, owner: ElementInstanceState | None) -> dict[str, Any]:
+    return owner.payload if owner is not None else rt.ws.instance.payload
 
 
 def open_wait(rt: Runner, owner: ElementInstanceState | None, element: Element, event: EventDefinition) -> None:

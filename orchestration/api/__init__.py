@@ -1,0 +1,1 @@
+"""HTTP APIs: the native REST API (v1) and compatibility layers (camunda7)."""

@@ -1,0 +1,113 @@
+"""Deployments: upload one or more BPMN files (multipart), list, get, and the XML as sent.
+
+Not here: the diagram as SVG (no server-side renderer exists yet).
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ... import services
+from ...exceptions import NotFound
+from ...models import Deployment
+from .base import READ_ERRORS, XML_RENDERERS, ApiView, PageQuerySerializer, errors, keyset_page, page, page_serializer, parse_key, query
+from .definitions import DefinitionSerializer
+
+
+class DeploymentSerializer(serializers.Serializer):
+    key = serializers.UUIDField()
+    name = serializers.CharField()
+    resourceName = serializers.CharField(source="resource_name")
+    xmlHash = serializers.CharField(source="xml_hash")
+    deployedBy = serializers.SerializerMethodField()
+    createdAt = serializers.DateTimeField(source="created_at")
+    definitions = DefinitionSerializer(many=True, source="definitions.all")
+
+    def get_deployedBy(self, obj: Deployment) -> str | None:
+        return obj.deployed_by.get_username() if obj.deployed_by_id else None
+
+
+DeploymentPage = page_serializer(DeploymentSerializer, "DeploymentPage")
+
+
+class DeploymentUploadSerializer(serializers.Serializer):
+    resources = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=False),
+        allow_empty=False,
+        help_text="one or more BPMN files (repeat the field)",
+    )
+    name = serializers.CharField(required=False, default="", allow_blank=True, max_length=255)
+
+
+DeployResultSerializer = inline_serializer(
+    "DeployResult",
+    {
+        "created": serializers.BooleanField(help_text="false when every file was already deployed unchanged"),
+        "deployments": DeploymentSerializer(many=True),
+        "definitions": DefinitionSerializer(many=True),
+    },
+)
+
+
+def _deployments():
+    return Deployment.objects.select_related("deployed_by").prefetch_related("definitions")
+
+
+class DeploymentList(ApiView):
+    write_capability = "deploy"
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(parameters=[PageQuerySerializer], responses={200: DeploymentPage, **errors(400, *READ_ERRORS)})
+    def get(self, request: Request) -> Response:
+        params = query(request, PageQuerySerializer)
+        rows, cursor = keyset_page(_deployments(), field="created_at", cursor=params.get("cursor"), limit=params["limit"])
+        return Response(page(rows, cursor, DeploymentSerializer))
+
+    @extend_schema(
+        request={"multipart/form-data": DeploymentUploadSerializer},
+        responses={201: DeployResultSerializer, 200: DeployResultSerializer, **errors(400, 401, 403)},
+        description="All files or none: an invalid file refuses the upload with every problem (element id and line).",
+    )
+    def post(self, request: Request) -> Response:
+        data = {"resources": request.FILES.getlist("resources") or list(request.FILES.values()), "name": request.data.get("name", "")}
+        serializer = DeploymentUploadSerializer(data=data)
+        serializer.is_valid(raise_exception=True)
+        files = serializer.validated_data["resources"]
+        results = services.deploy_resources(
+            [(f.name or "process.bpmn", f.read()) for f in files], actor=request.user, name=serializer.validated_data["name"]
+        )
+        created = any(r.created for r in results)
+        deployments = [r.deployment.key for r in results if r.deployment is not None]
+        body = {
+            "created": created,
+            "deployments": DeploymentSerializer(_deployments().filter(key__in=deployments), many=True).data,
+            "definitions": DefinitionSerializer([d for r in results for d in r.definitions], many=True).data,
+        }
+        return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def _get_deployment(key: str) -> Deployment:
+    deployment = _deployments().filter(key=parse_key(key, "deployment")).first()
+    if deployment is None:
+        raise NotFound(f"deployment {key} not found")
+    return deployment
+
+
+class DeploymentDetail(ApiView):
+    @extend_schema(responses={200: DeploymentSerializer, **errors(*READ_ERRORS, 404)})
+    def get(self, request: Request, key: str) -> Response:
+        return Response(DeploymentSerializer(_get_deployment(key)).data)
+
+
+class DeploymentXml(ApiView):
+    renderer_classes = XML_RENDERERS
+
+    @extend_schema(responses={(200, "application/xml"): str, **errors(*READ_ERRORS, 404)})
+    def get(self, request: Request, key: str) -> HttpResponse:
+        deployment = _get_deployment(key)
+        return HttpResponse(deployment.xml, content_type="application/xml; charset=utf-8")

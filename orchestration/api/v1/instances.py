@@ -1,0 +1,326 @@
+"""Process instances: start, search (Operate's filters, keyset pages), get, cancel,
+suspend/resume, variables, migrate, modify, and the audit history."""
+
+from __future__ import annotations
+
+import uuid
+
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ... import selectors, services
+from ...exceptions import NotFound
+from ...models import AuditEvent, ElementInstance, Incident, ProcessInstance, Variable
+from ...selectors import INSTANCE_STATES, Cursor, InstanceFilter
+from ...services.modification import KINDS
+from .base import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ApiView,
+    PageQuerySerializer,
+    ReasonSerializer,
+    body,
+    decode_cursor,
+    encode_cursor,
+    errors,
+    page,
+    page_serializer,
+    parse_key,
+    query,
+    variables_field,
+)
+from .definitions import get_definition
+
+
+class InstanceSerializer(serializers.Serializer):
+    key = serializers.UUIDField()
+    processId = serializers.CharField(source="bpmn_process_id")
+    definitionKey = serializers.UUIDField(source="definition_id")
+    version = serializers.IntegerField(source="definition.version")
+    businessKey = serializers.CharField(source="business_key")
+    state = serializers.CharField()
+    suspended = serializers.BooleanField()
+    hasOpenIncident = serializers.SerializerMethodField()
+    parentKey = serializers.UUIDField(source="parent_id", allow_null=True)
+    rootKey = serializers.UUIDField(source="root_key", allow_null=True)
+    startedBy = serializers.CharField(source="started_by")
+    startedAt = serializers.DateTimeField(source="started_at")
+    endedAt = serializers.DateTimeField(source="ended_at", allow_null=True)
+
+    def get_hasOpenIncident(self, obj: ProcessInstance) -> bool:
+        value = getattr(obj, "has_open_incident", None)
+        if value is None:
+            value = obj.incidents.filter(state=Incident.State.OPEN).exists()
+        return bool(value)
+
+
+class ActiveElementSerializer(serializers.Serializer):
+    key = serializers.UUIDField()
+    elementId = serializers.CharField(source="element_id")
+    elementType = serializers.CharField(source="element_type")
+    scopeKey = serializers.UUIDField(source="scope_key", allow_null=True)
+    startedAt = serializers.DateTimeField(source="started_at")
+
+
+class InstanceDetailSerializer(InstanceSerializer):
+    activeElements = serializers.SerializerMethodField()
+
+    @extend_schema_field(ActiveElementSerializer(many=True))
+    def get_activeElements(self, obj: ProcessInstance) -> list:
+        rows = obj.element_instances.filter(state=ElementInstance.State.ACTIVE).order_by("started_at", "key")
+        return ActiveElementSerializer(rows, many=True).data
+
+
+InstancePage = page_serializer(InstanceSerializer, "InstancePage")
+
+
+class InstanceQuerySerializer(PageQuerySerializer):
+    processId = serializers.CharField(required=False, default="", allow_blank=True, max_length=255)
+    state = serializers.ChoiceField(choices=INSTANCE_STATES, required=False, default="", allow_blank=True)
+    businessKey = serializers.CharField(required=False, default="", allow_blank=True, max_length=255, help_text="prefix")
+    q = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=500, help_text="name=value on variables, an instance key, or a business key prefix"
+    )
+    fingerprint = serializers.CharField(required=False, default="", allow_blank=True, max_length=255, help_text="with an open incident of this fingerprint")
+
+
+class StartSerializer(serializers.Serializer):
+    processId = serializers.CharField(required=False, max_length=255, help_text="latest version of this process")
+    definitionKey = serializers.UUIDField(required=False, help_text="or this exact version")
+    businessKey = serializers.CharField(required=False, default="", allow_blank=True, max_length=255)
+    variables = variables_field()
+
+    def validate(self, attrs):
+        if bool(attrs.get("processId")) == bool(attrs.get("definitionKey")):
+            raise serializers.ValidationError({"processId": ["give exactly one of processId and definitionKey"]})
+        return attrs
+
+
+def get_instance(key: str) -> ProcessInstance:
+    instance = selectors.get_instance(parse_key(key, "process instance"))
+    if instance is None:
+        raise NotFound(f"process instance {key} not found")
+    return instance
+
+
+def _detail(key: uuid.UUID) -> dict:
+    return InstanceDetailSerializer(selectors.get_instance(key)).data
+
+
+class InstanceList(ApiView):
+    write_capability = "integrate"
+
+    @extend_schema(parameters=[InstanceQuerySerializer], responses={200: InstancePage, **errors(400, *READ_ERRORS)})
+    def get(self, request: Request) -> Response:
+        params = query(request, InstanceQuerySerializer)
+        after = None
+        if params.get("cursor"):
+            after = Cursor.decode(params["cursor"])
+            if after is None:
+                raise serializers.ValidationError({"cursor": ["not a cursor this list returned"]})
+        filters = InstanceFilter(
+            process=params["processId"],
+            state=params["state"],
+            business_key=params["businessKey"],
+            q=params["q"],
+            fingerprint=params["fingerprint"],
+        )
+        result = selectors.list_instances(filters, after=after, limit=params["limit"])
+        cursor = result.next_cursor.encode() if result.next_cursor else None
+        return Response(page(result.instances, cursor, InstanceSerializer))
+
+    @extend_schema(request=StartSerializer, responses={201: InstanceDetailSerializer, **errors(*WRITE_ERRORS)})
+    def post(self, request: Request) -> Response:
+        data = body(request, StartSerializer)
+        definition = get_definition(str(data["definitionKey"])) if data.get("definitionKey") else None
+        instance = services.start_instance(
+            data.get("processId"),
+            definition=definition,
+            variables=data["variables"],
+            business_key=data["businessKey"],
+            actor=request.user,
+        )
+        return Response(_detail(instance.key), status=status.HTTP_201_CREATED)
+
+
+class InstanceDetail(ApiView):
+    @extend_schema(responses={200: InstanceDetailSerializer, **errors(*READ_ERRORS, 404)})
+    def get(self, request: Request, key: str) -> Response:
+        return Response(InstanceDetailSerializer(get_instance(key)).data)
+
+
+def _action(service, summary: str):
+    class InstanceAction(ApiView):
+        @extend_schema(request=ReasonSerializer, responses={200: InstanceDetailSerializer, **errors(*WRITE_ERRORS)}, summary=summary)
+        def post(self, request: Request, key: str) -> Response:
+            data = body(request, ReasonSerializer)
+            instance = service(parse_key(key, "process instance"), actor=request.user, reason=data["reason"])
+            return Response(_detail(instance.key))
+
+    InstanceAction.__name__ = InstanceAction.__qualname__ = f"Instance{service.__name__.split('_')[0].title()}"
+    return InstanceAction
+
+
+InstanceCancel = _action(services.cancel_instance, "Cancel the instance (a called child: cancel its root)")
+InstanceSuspend = _action(services.suspend_instance, "Suspend: nothing moves it on until it is resumed")
+InstanceResume = _action(services.resume_instance, "Resume a suspended instance")
+
+
+# -- variables ---------------------------------------------------------------------------
+
+
+class VariablesQuerySerializer(serializers.Serializer):
+    scopeKey = serializers.UUIDField(required=False, help_text="an element instance scope; default the process scope")
+
+
+class SetVariablesSerializer(ReasonSerializer):
+    variables = variables_field(required=True, default=serializers.empty)
+    scopeKey = serializers.UUIDField(required=False)
+
+
+VariablesSerializer = inline_serializer(
+    "Variables", {"scopeKey": serializers.UUIDField(), "variables": serializers.DictField(child=serializers.JSONField())}
+)
+
+
+def _variables(instance_key: uuid.UUID, scope_key: uuid.UUID) -> dict:
+    rows = Variable.objects.filter(instance_id=instance_key, scope_key=scope_key).order_by("name")
+    return {"scopeKey": str(scope_key), "variables": {v.name: v.value for v in rows}}
+
+
+class InstanceVariables(ApiView):
+    @extend_schema(parameters=[VariablesQuerySerializer], responses={200: VariablesSerializer, **errors(400, *READ_ERRORS, 404)})
+    def get(self, request: Request, key: str) -> Response:
+        instance = get_instance(key)
+        params = query(request, VariablesQuerySerializer)
+        return Response(_variables(instance.key, params.get("scopeKey") or instance.key))
+
+    @extend_schema(
+        request=SetVariablesSerializer,
+        responses={200: VariablesSerializer, **errors(*WRITE_ERRORS)},
+        description="Merge: the given names are created or overwritten, others are kept. Audited with a diff.",
+    )
+    def patch(self, request: Request, key: str) -> Response:
+        data = body(request, SetVariablesSerializer)
+        instance = services.set_variables(
+            parse_key(key, "process instance"),
+            data["variables"],
+            scope_key=data.get("scopeKey"),
+            reason=data["reason"],
+            actor=request.user,
+        )
+        return Response(_variables(instance.key, data.get("scopeKey") or instance.key))
+
+
+# -- migrate and modify ----------------------------------------------------------------------
+
+
+class MappingSerializer(serializers.Serializer):
+    source = serializers.CharField(max_length=255)
+    target = serializers.CharField(max_length=255)
+
+
+class MigrateSerializer(serializers.Serializer):
+    targetDefinitionKey = serializers.UUIDField()
+    mappings = MappingSerializer(many=True, required=False, default=list, help_text="explicit element id mappings")
+    auto = serializers.BooleanField(required=False, default=True, help_text="map elements that keep their id and kind")
+
+
+class InstanceMigrate(ApiView):
+    @extend_schema(
+        request=MigrateSerializer,
+        responses={200: InstanceDetailSerializer, **errors(*WRITE_ERRORS)},
+        description="Refused (400 migration_refused, with a report) when an active element or wait cannot be mapped.",
+    )
+    def post(self, request: Request, key: str) -> Response:
+        data = body(request, MigrateSerializer)
+        instance = get_instance(key)
+        plan = services.generate_plan(
+            instance.definition_id,
+            data["targetDefinitionKey"],
+            instructions=[(m["source"], m["target"]) for m in data["mappings"]],
+            auto=data["auto"],
+        )
+        services.migrate_instance(plan, instance.key, actor=request.user)
+        return Response(_detail(instance.key))
+
+
+class InstructionSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=KINDS)
+    elementId = serializers.CharField(required=False, default="", allow_blank=True, max_length=255)
+    elementInstanceKey = serializers.UUIDField(required=False, allow_null=True, default=None)
+    targetElementId = serializers.CharField(required=False, default="", allow_blank=True, max_length=255)
+    variables = serializers.DictField(child=serializers.JSONField(), required=False, allow_null=True, default=None)
+    local = serializers.BooleanField(required=False, default=False)
+    ancestorElementInstanceKey = serializers.UUIDField(required=False, allow_null=True, default=None)
+
+
+class ModifySerializer(ReasonSerializer):
+    instructions = InstructionSerializer(many=True, allow_empty=False)
+
+
+class InstanceModify(ApiView):
+    @extend_schema(
+        request=ModifySerializer,
+        responses={200: InstanceDetailSerializer, **errors(*WRITE_ERRORS)},
+        description="Cancel element instances, start before/after elements, move tokens; all or nothing.",
+    )
+    def post(self, request: Request, key: str) -> Response:
+        data = body(request, ModifySerializer)
+        instructions = [
+            {
+                "kind": i["kind"],
+                "element_id": i["elementId"],
+                "element_instance_key": i["elementInstanceKey"],
+                "target_element_id": i["targetElementId"],
+                "variables": i["variables"],
+                "local": i["local"],
+                "ancestor_element_instance_key": i["ancestorElementInstanceKey"],
+            }
+            for i in data["instructions"]
+        ]
+        instance = services.modify_instance(
+            parse_key(key, "process instance"), instructions=instructions, reason=data["reason"], actor=request.user
+        )
+        return Response(_detail(instance.key))
+
+
+# -- history -----------------------------------------------------------------------------------
+
+
+class AuditEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    elementId = serializers.CharField(source="element_id")
+    elementInstanceKey = serializers.UUIDField(source="element_instance_key", allow_null=True)
+    actor = serializers.CharField()
+    data = serializers.JSONField()
+    createdAt = serializers.DateTimeField(source="created_at")
+
+
+HistoryPage = page_serializer(AuditEventSerializer, "AuditEventPage")
+
+
+class InstanceHistory(ApiView):
+    @extend_schema(
+        parameters=[PageQuerySerializer],
+        responses={200: HistoryPage, **errors(400, *READ_ERRORS, 404)},
+        description="The audit log of the instance, oldest first: every transition and operator action with its actor.",
+    )
+    def get(self, request: Request, key: str) -> Response:
+        instance = get_instance(key)
+        params = query(request, PageQuerySerializer)
+        events = AuditEvent.objects.filter(instance_key=instance.key)
+        if params.get("cursor"):
+            (last_id,) = decode_cursor(params["cursor"], 1)
+            if not last_id.isdigit():
+                raise serializers.ValidationError({"cursor": ["not a cursor this list returned"]})
+            events = events.filter(id__gt=int(last_id))
+        rows = list(events.order_by("id")[: params["limit"] + 1])
+        cursor = None
+        if len(rows) > params["limit"]:
+            rows = rows[: params["limit"]]
+            cursor = encode_cursor(rows[-1].id)
+        return Response(page(rows, cursor, AuditEventSerializer))

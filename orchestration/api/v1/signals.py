@@ -1,0 +1,31 @@
+"""Signals: broadcast to every waiting instance and signal start event."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ... import services
+from .base import WRITE_ERRORS, ApiView, body, errors, variables_field
+
+
+class BroadcastSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    variables = variables_field()
+
+
+BroadcastResult = inline_serializer(
+    "BroadcastResult", {"delivered": serializers.IntegerField(help_text="waiting instances reached plus instances started")}
+)
+
+
+class SignalBroadcast(ApiView):
+    write_capability = "integrate"
+
+    @extend_schema(request=BroadcastSerializer, responses={200: BroadcastResult, **errors(*WRITE_ERRORS)})
+    def post(self, request: Request) -> Response:
+        data = body(request, BroadcastSerializer)
+        delivered = services.broadcast_signal(data["name"], variables=data["variables"], actor=request.user)
+        return Response({"delivered": delivered})

@@ -1,0 +1,175 @@
+"""User tasks: search what the caller may see, get, claim, unclaim, assign, complete, form.
+
+Needs the work_tasks capability (approver, admin). A task the caller may not
+see (not its assignee, candidate user or in a candidate group; admins see all)
+is a 404, as in Tasklist.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from ... import access, selectors, services
+from ...exceptions import NotFound, PermissionDenied
+from ...models import UserTask
+from .base import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ApiView,
+    PageQuerySerializer,
+    body,
+    errors,
+    keyset_page,
+    page_serializer,
+    parse_key,
+    query,
+    variables_field,
+)
+
+
+class UserTaskSerializer(serializers.Serializer):
+    key = serializers.UUIDField()
+    name = serializers.CharField()
+    elementId = serializers.CharField(source="element_id")
+    elementInstanceKey = serializers.UUIDField(source="element_instance_key")
+    processInstanceKey = serializers.UUIDField(source="instance_id")
+    processId = serializers.CharField(source="bpmn_process_id")
+    businessKey = serializers.CharField(source="business_key")
+    state = serializers.CharField()
+    assignee = serializers.CharField()
+    candidateUsers = serializers.ListField(child=serializers.CharField(), source="candidate_users")
+    candidateGroups = serializers.ListField(child=serializers.CharField(), source="candidate_groups")
+    priority = serializers.IntegerField()
+    dueDate = serializers.DateTimeField(source="due_date", allow_null=True)
+    followUpDate = serializers.DateTimeField(source="follow_up_date", allow_null=True)
+    formKey = serializers.CharField(source="form_key")
+    createdAt = serializers.DateTimeField(source="created_at")
+    completedAt = serializers.DateTimeField(source="completed_at", allow_null=True)
+    completedBy = serializers.CharField(source="completed_by")
+
+
+UserTaskPage = page_serializer(UserTaskSerializer, "UserTaskPage")
+
+
+class UserTaskQuerySerializer(PageQuerySerializer):
+    state = serializers.ChoiceField(choices=UserTask.State.choices, required=False, default=UserTask.State.CREATED)
+    assignee = serializers.CharField(required=False, max_length=150)
+    unassigned = serializers.BooleanField(required=False, default=False)
+    candidateGroup = serializers.CharField(required=False, max_length=150)
+    processId = serializers.CharField(required=False, max_length=255)
+    businessKey = serializers.CharField(required=False, max_length=255)
+    processInstanceKey = serializers.UUIDField(required=False)
+
+
+class AssignSerializer(serializers.Serializer):
+    assignee = serializers.CharField(allow_blank=True, max_length=150, help_text="a username; empty unassigns")
+
+
+class CompleteSerializer(serializers.Serializer):
+    variables = variables_field()
+
+
+FormSerializer = inline_serializer(
+    "UserTaskForm",
+    {
+        "formKey": serializers.CharField(),
+        "schema": serializers.JSONField(allow_null=True, help_text="the form fields of the BPMN model, or null"),
+        "variables": serializers.DictField(child=serializers.JSONField(), help_text="the variables the task sees"),
+    },
+)
+
+
+def _audience(request: Request) -> dict:
+    user = request.user
+    return {
+        "username": user.get_username(),
+        "group_names": list(user.groups.values_list("name", flat=True)),
+        "see_all": access.ADMIN in access.roles_of(user),
+    }
+
+
+def _get_task_for_user(request: Request, key: str) -> UserTask:
+    task = selectors.get_task_for(parse_key(key, "user task"), **_audience(request))
+    if task is None:
+        raise NotFound(f"user task {key} not found, or it is not yours to see")
+    return task
+
+
+class TaskView(ApiView):
+    read_capability = "work_tasks"
+    write_capability = "work_tasks"
+
+
+class UserTaskList(TaskView):
+    @extend_schema(parameters=[UserTaskQuerySerializer], responses={200: UserTaskPage, **errors(400, *READ_ERRORS)})
+    def get(self, request: Request) -> Response:
+        params = query(request, UserTaskQuerySerializer)
+        audience = _audience(request)
+        tasks = selectors.list_visible_tasks(**audience).filter(state=params["state"])
+        if params.get("assignee"):
+            tasks = tasks.filter(assignee=params["assignee"])
+        if params["unassigned"]:
+            tasks = tasks.filter(assignee="")
+        for name, column in (("processId", "bpmn_process_id"), ("businessKey", "business_key"), ("processInstanceKey", "instance_id")):
+            if params.get(name):
+                tasks = tasks.filter(**{column: params[name]})
+        rows, cursor = keyset_page(tasks, field="created_at", cursor=params.get("cursor"), limit=params["limit"])
+        rows = [t for t in rows if selectors.may_see_task(t, **audience)]
+        if params.get("candidateGroup"):
+            rows = [t for t in rows if params["candidateGroup"] in (t.candidate_groups or [])]
+        return Response({"items": UserTaskSerializer(rows, many=True).data, "nextCursor": cursor})
+
+
+class UserTaskDetail(TaskView):
+    @extend_schema(responses={200: UserTaskSerializer, **errors(*READ_ERRORS, 404)})
+    def get(self, request: Request, key: str) -> Response:
+        return Response(UserTaskSerializer(_get_task_for_user(request, key)).data)
+
+
+class UserTaskForm(TaskView):
+    @extend_schema(responses={200: FormSerializer, **errors(*READ_ERRORS, 404)})
+    def get(self, request: Request, key: str) -> Response:
+        task = _get_task_for_user(request, key)
+        variables = {v.name: v.value for v in selectors.list_task_variables(task)}
+        return Response({"formKey": task.form_key, "schema": task.form, "variables": variables})
+
+
+class UserTaskClaim(TaskView):
+    @extend_schema(request=None, responses={200: UserTaskSerializer, **errors(*WRITE_ERRORS)}, description="409 when someone else holds it.")
+    def post(self, request: Request, key: str) -> Response:
+        task = _get_task_for_user(request, key)
+        return Response(UserTaskSerializer(services.claim_user_task(task.key, actor=request.user)).data)
+
+
+class UserTaskUnclaim(TaskView):
+    @extend_schema(request=None, responses={200: UserTaskSerializer, **errors(*WRITE_ERRORS)})
+    def post(self, request: Request, key: str) -> Response:
+        task = _get_task_for_user(request, key)
+        return Response(UserTaskSerializer(services.unclaim_user_task(task.key, actor=request.user)).data)
+
+
+class UserTaskAssign(TaskView):
+    @extend_schema(request=AssignSerializer, responses={200: UserTaskSerializer, **errors(*WRITE_ERRORS)})
+    def post(self, request: Request, key: str) -> Response:
+        data = body(request, AssignSerializer)
+        task = _get_task_for_user(request, key)
+        return Response(UserTaskSerializer(services.assign_user_task(task.key, data["assignee"], actor=request.user)).data)
+
+
+class UserTaskComplete(TaskView):
+    @extend_schema(
+        request=CompleteSerializer,
+        responses={200: UserTaskSerializer, **errors(*WRITE_ERRORS)},
+        description="A task claimed by someone else can only be completed by them or an admin; 409 when already completed.",
+    )
+    def post(self, request: Request, key: str) -> Response:
+        data = body(request, CompleteSerializer)
+        task = _get_task_for_user(request, key)
+        audience = _audience(request)
+        if task.assignee and task.assignee != audience["username"] and not audience["see_all"]:
+            raise PermissionDenied(f"task '{task.name or task.element_id}' is claimed by {task.assignee}")
+        task = services.complete_user_task(task.key, variables=data["variables"], actor=request.user)
+        return Response(UserTaskSerializer(task).data)
