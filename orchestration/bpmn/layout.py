@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from itertools import pairwise
 from types import MappingProxyType
 
 from .model import Bounds, Definitions, Diagram, Edge, Element, Process, Shape
@@ -39,6 +40,7 @@ BOUNDARY_STEP = 46  # between boundary events on one host
 BOUNDARY_DROP = 18  # a boundary event sticks out this far under its host
 LANE_STEP = 15  # between parallel back edges
 BACK_INSET = 12  # back edges leave and enter columns this close to them
+TRACK_STEP = 10  # between vertical segments of different sources in one gap
 ORIGIN = (150, 80)
 SWEEPS = 4
 
@@ -266,6 +268,7 @@ class _ScopeLayout:
         self._ranks(flows)
         ranks = self._order(self._layers(flows))
         self._place_y(ranks)
+        self._plan_routes(ranks, flows)
         self._place_x(ranks)
         block = self._draw(ranks, flows)
         self._place_event_subprocesses(block)
@@ -345,7 +348,7 @@ class _ScopeLayout:
                 chain.append(key)
             chain.append(target)
             self.chains[flow_id] = chain
-            for i, (a, b) in enumerate(zip(chain, chain[1:])):
+            for i, (a, b) in enumerate(pairwise(chain)):
                 first_of_boundary = boundary is not None and i == 0
                 offset = 0.0
                 if first_of_boundary:
@@ -442,7 +445,7 @@ class _ScopeLayout:
             weights.append((0.1 if chosen[0].offset else 1.0) if ends else 0.2)
             if i:
                 gaps.append(self._gap(self.nodes[layer[i - 1]], node))
-        for key, y in zip(layer, _isotonic(desired, weights, gaps)):
+        for key, y in zip(layer, _isotonic(desired, weights, gaps), strict=True):
             self.nodes[key].y = y
 
     def _straighten(self, layer: list[str], links: dict[str, list[_Link]], wanted) -> None:
@@ -459,6 +462,36 @@ class _ScopeLayout:
                 continue
             node.y = y
 
+    def _plan_routes(self, ranks: list[list[str]], flows) -> None:
+        """Where each flow needs a vertical segment, and one track (x) per source in each gap.
+
+        A boundary event's flow drops straight to its path when nothing in the
+        host's column is in the way; otherwise it turns right just under the host.
+        """
+        self.drops: dict[str, bool] = {}
+        self.track_x: dict[tuple[int, str], float] = {}
+        wanted: dict[int, dict[str, float]] = {}  # gap -> track key -> y arriving at it
+        for flow_id, _, _, boundary in flows:
+            chain = self.chains.get(flow_id)
+            if chain is None:
+                continue
+            source = self.nodes[chain[0]]
+            y, key = source.y, chain[0]
+            if boundary is not None:
+                top, following = source.bottom + BOUNDARY_DROP, self.nodes[chain[1]].y
+                column = [self.nodes[k] for k in ranks[source.rank] if k != source.key]
+                clear = following >= top + 10 and not any(
+                    not n.dummy and n.top - ROW_GAP / 4 <= following and n.bottom >= top for n in column
+                )
+                self.drops[flow_id] = clear
+                y, key = (following if clear else top + 15), boundary
+            for a, b in pairwise(chain):
+                if self.nodes[b].y != y:
+                    wanted.setdefault(self.nodes[a].rank, {}).setdefault(key, y)
+                    y = self.nodes[b].y
+                key = b
+        self.tracks = {r: sorted(keys, key=lambda k: (keys[k], k)) for r, keys in wanted.items()}
+
     def _place_x(self, ranks: list[list[str]]) -> None:
         self.column_left: list[float] = []
         self.column_right: list[float] = []
@@ -470,7 +503,14 @@ class _ScopeLayout:
             for key in layer:
                 node = self.nodes[key]
                 node.x = x + (width - node.width) / 2
-            x += width + COLUMN_GAP
+            tracks = self.tracks.get(len(self.column_left) - 1, [])
+            gap = max(COLUMN_GAP, TRACK_STEP * (len(tracks) + 1) + 2 * BACK_INSET)
+            for i, key in enumerate(tracks):
+                span = gap - 2 * BACK_INSET
+                self.track_x[(len(self.column_left) - 1, key)] = round(
+                    x + width + BACK_INSET + span * (i + 1) / (len(tracks) + 1)
+                )
+            x += width + gap
 
     # -- 4. shapes and routes -------------------------------------------------------------
 
@@ -486,7 +526,7 @@ class _ScopeLayout:
                 self._draw_boundaries(block, node)
         for flow_id, _, _, boundary in flows:
             if flow_id in self.chains:
-                block.edges[flow_id] = self._route(self.chains[flow_id], boundary, block)
+                block.edges[flow_id] = self._route(flow_id, self.chains[flow_id], boundary, block)
         self._route_back_edges(block, flows)
         return block
 
@@ -511,28 +551,25 @@ class _ScopeLayout:
             x = left + i * BOUNDARY_STEP
             block.shapes[event.id] = Bounds(x, host.bottom - BOUNDARY_DROP, EVENT_SIZE[0], EVENT_SIZE[1])
 
-    def _channel(self, rank: int) -> float:
-        """x of the vertical segment between column `rank` and the next."""
-        return self.column_right[rank] + COLUMN_GAP / 2
-
-    def _route(self, chain: list[str], boundary: str | None, block: _Block) -> list[Point]:
+    def _route(self, flow_id: str, chain: list[str], boundary: str | None, block: _Block) -> list[Point]:
         source = self.nodes[chain[0]]
+        key = chain[0]
         if boundary is not None:
             event = block.shapes[boundary]
             bx, by = event.x + event.width / 2, event.y + event.height
-            points: list[Point] = [(bx, by)]
-            following = self.nodes[chain[1]].y
-            y = following if following >= by + 10 else by + 15
-            points.append((bx, y))
+            y = self.nodes[chain[1]].y if self.drops[flow_id] else by + 15
+            points: list[Point] = [(bx, by), (bx, y)]
+            key = boundary
         else:
             y = source.y
             points = [(source.x + source.width, y)]
-        for a, b in zip(chain, chain[1:]):
+        for a, b in pairwise(chain):
             target = self.nodes[b]
             if target.y != y:
-                channel = self._channel(self.nodes[a].rank)
-                points += [(channel, y), (channel, target.y)]
+                track = self.track_x[(self.nodes[a].rank, key)]
+                points += [(track, y), (track, target.y)]
                 y = target.y
+            key = b
         last = self.nodes[chain[-1]]
         points.append((last.x, last.y))
         return points
@@ -582,7 +619,14 @@ class _ScopeLayout:
             self._draw_inside(block, element.id, x, top)
             for i, event in enumerate(self.boundaries.get(element.id, [])):
                 block.shapes[event.id] = Bounds(x + 10 + i * BOUNDARY_STEP, top + height - BOUNDARY_DROP, 36, 36)
-            x += width + COLUMN_GAP
+            tracks = self.tracks.get(len(self.column_left) - 1, [])
+            gap = max(COLUMN_GAP, TRACK_STEP * (len(tracks) + 1) + 2 * BACK_INSET)
+            for i, key in enumerate(tracks):
+                span = gap - 2 * BACK_INSET
+                self.track_x[(len(self.column_left) - 1, key)] = round(
+                    x + width + BACK_INSET + span * (i + 1) / (len(tracks) + 1)
+                )
+            x += width + gap
 
 
 def _isotonic(desired: list[float], weights: list[float], gaps: list[float]) -> list[float]:
@@ -596,7 +640,7 @@ def _isotonic(desired: list[float], weights: list[float], gaps: list[float]) -> 
     for gap in gaps:
         offsets.append(offsets[-1] + gap)
     blocks: list[list[float]] = []  # [weight, weighted sum, count]
-    for value, weight, offset in zip(desired, weights, offsets):
+    for value, weight, offset in zip(desired, weights, offsets, strict=True):
         blocks.append([weight, weight * (value - offset), 1])
         while len(blocks) > 1 and blocks[-2][1] / blocks[-2][0] > blocks[-1][1] / blocks[-1][0]:
             weight2, total2, count2 = blocks.pop()
@@ -606,7 +650,7 @@ def _isotonic(desired: list[float], weights: list[float], gaps: list[float]) -> 
     fitted: list[float] = []
     for weight, total, count in blocks:
         fitted += [total / weight] * int(count)
-    return [q + o for q, o in zip(fitted, offsets)]
+    return [q + o for q, o in zip(fitted, offsets, strict=True)]
 
 
 def _normalise(block: _Block) -> _Block:

@@ -475,7 +475,7 @@ class FlowChain:
             self._register(draft)
         else:
             self._add(draft)
-        for key, child in fragment._drafts.items():
+        for child in fragment._drafts.values():
             child = dict(child)
             if child["parent_id"] is None:
                 child["parent_id"] = sub_id

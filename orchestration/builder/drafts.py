@@ -54,8 +54,7 @@ class BuilderError(ValueError):
 def check_id(value: str) -> str:
     if not isinstance(value, str) or not _ID.match(value):
         raise BuilderError(
-            f"{value!r} is not a valid BPMN id: use letters, digits, '_', '-' and '.',"
-            " starting with a letter or '_'"
+            f"{value!r} is not a valid BPMN id: use letters, digits, '_', '-' and '.', starting with a letter or '_'"
         )
     return value
 

@@ -1,12 +1,12 @@
 """ProcessBuilder and SubProcess: the entry points of the code-first API.
 
-    p = (ProcessBuilder("order", name="Order")
-         .start("received")
-         .service_task("Reserve stock", type="reserve-stock")
-         .end("done"))
-    p.build()        # the Process the engine runs (validated)
-    p.definitions()  # Definitions with an auto-laid-out diagram
-    p.to_xml()       # BPMN 2.0 XML with zeebe: extensions and DI
+p = (ProcessBuilder("order", name="Order")
+     .start("received")
+     .service_task("Reserve stock", type="reserve-stock")
+     .end("done"))
+p.build()        # the Process the engine runs (validated)
+p.definitions()  # Definitions with an auto-laid-out diagram
+p.to_xml()       # BPMN 2.0 XML with zeebe: extensions and DI
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from orchestration.bpmn.layout import EVENT_TYPES
 from orchestration.bpmn.model import Bounds, Diagram, Element, Process
 
@@ -100,7 +102,7 @@ def layout_problems(process: Process, diagram: Diagram) -> list[str]:
             problems.append(f"flow {flow.id} does not start on the border of {source.id}: {points[0]}")
         if not on_border(target, shapes[target.id].bounds, points[-1]):
             problems.append(f"flow {flow.id} does not end on the border of {target.id}: {points[-1]}")
-        for (x1, y1), (x2, y2) in zip(points, points[1:]):
+        for (x1, y1), (x2, y2) in pairwise(points):
             if x1 != x2 and y1 != y2:
                 problems.append(f"flow {flow.id} has a diagonal segment")
         s, t = shapes[source.id].bounds, shapes[target.id].bounds

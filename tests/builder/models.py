@@ -43,7 +43,7 @@ def shop() -> ProcessBuilder:
         .service_task("Box", type="box")
         .end_branch()
         .branch()
-        .user_task("Label", assignee="=packer", due_date="=now() + duration(\"PT1H\")", form_key="label-form")
+        .user_task("Label", assignee="=packer", due_date='=now() + duration("PT1H")', form_key="label-form")
         .end_branch()
         .join()
         .end()
@@ -96,7 +96,15 @@ def shop() -> ProcessBuilder:
 def nightly() -> ProcessBuilder:
     """A timer start, sequential multi-instance, nested subprocesses, a loop back."""
     inner = SubProcess("Inner").start().task("Deep").end()
-    outer = SubProcess("Outer").start().subprocess(inner).on_timer("Late", date="2030-01-01T00:00:00Z").end().end_branch().end()
+    outer = (
+        SubProcess("Outer")
+        .start()
+        .subprocess(inner)
+        .on_timer("Late", date="2030-01-01T00:00:00Z")
+        .end()
+        .end_branch()
+        .end()
+    )
     return (
         ProcessBuilder("nightly")
         .start("Every night", cycle="R/P1D")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from itertools import pairwise
 
 import pytest
 
@@ -51,9 +52,20 @@ def test_layout_is_deterministic(name):
 
 
 def test_shapes_have_the_bpmn_sizes_and_a_chain_of_tasks_is_one_row_150_px_apart():
-    process = ProcessBuilder("p").start().task("A").task("B").exclusive("g").branch(
-        "x", condition="=x"
-    ).end_branch().branch("y", condition="=y").end_branch().join().end().build()
+    process = (
+        ProcessBuilder("p")
+        .start()
+        .task("A")
+        .task("B")
+        .exclusive("g")
+        .branch("x", condition="=x")
+        .end_branch()
+        .branch("y", condition="=y")
+        .end_branch()
+        .join()
+        .end()
+        .build()
+    )
     diagram = layout(process)
     a, b = _bounds(diagram, "a"), _bounds(diagram, "b")
     assert (a.width, a.height) == (100, 80)
@@ -85,7 +97,7 @@ def test_branches_of_a_split_are_stacked_without_crossings():
 def _crossings(diagram: Diagram) -> int:
     segments = []
     for edge in diagram.edges.values():
-        for p, q in zip(edge.waypoints, edge.waypoints[1:]):
+        for p, q in pairwise(edge.waypoints):
             segments.append((edge.element_id, p, q))
     count = 0
     for i, (e1, (ax, ay), (bx, by)) in enumerate(segments):

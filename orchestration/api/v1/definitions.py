@@ -34,7 +34,7 @@ class DefinitionQuerySerializer(PageQuerySerializer):
 
 
 class DefinitionList(ApiView):
-    @extend_schema(parameters=[DefinitionQuerySerializer], responses={200: DefinitionPage, **errors(400, *READ_ERRORS)})
+    @extend_schema(operation_id="process_definitions_list", parameters=[DefinitionQuerySerializer], responses={200: DefinitionPage, **errors(400, *READ_ERRORS)})
     def get(self, request: Request) -> Response:
         params = query(request, DefinitionQuerySerializer)
         definitions = ProcessDefinition.objects.all()

@@ -62,7 +62,7 @@ class DeploymentList(ApiView):
     write_capability = "deploy"
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(parameters=[PageQuerySerializer], responses={200: DeploymentPage, **errors(400, *READ_ERRORS)})
+    @extend_schema(operation_id="deployments_list", parameters=[PageQuerySerializer], responses={200: DeploymentPage, **errors(400, *READ_ERRORS)})
     def get(self, request: Request) -> Response:
         params = query(request, PageQuerySerializer)
         rows, cursor = keyset_page(_deployments(), field="created_at", cursor=params.get("cursor"), limit=params["limit"])

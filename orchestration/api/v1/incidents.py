@@ -48,7 +48,7 @@ class ResolveSerializer(serializers.Serializer):
 
 
 class IncidentList(ApiView):
-    @extend_schema(parameters=[IncidentQuerySerializer], responses={200: IncidentPage, **errors(400, *READ_ERRORS)})
+    @extend_schema(operation_id="incidents_search", parameters=[IncidentQuerySerializer], responses={200: IncidentPage, **errors(400, *READ_ERRORS)})
     def get(self, request: Request) -> Response:
         params = query(request, IncidentQuerySerializer)
         incidents = Incident.objects.all()

@@ -112,7 +112,7 @@ def _detail(key: uuid.UUID) -> dict:
 class InstanceList(ApiView):
     write_capability = "integrate"
 
-    @extend_schema(parameters=[InstanceQuerySerializer], responses={200: InstancePage, **errors(400, *READ_ERRORS)})
+    @extend_schema(operation_id="process_instances_search", parameters=[InstanceQuerySerializer], responses={200: InstancePage, **errors(400, *READ_ERRORS)})
     def get(self, request: Request) -> Response:
         params = query(request, InstanceQuerySerializer)
         after = None

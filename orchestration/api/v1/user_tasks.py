@@ -104,7 +104,7 @@ class TaskView(ApiView):
 
 
 class UserTaskList(TaskView):
-    @extend_schema(parameters=[UserTaskQuerySerializer], responses={200: UserTaskPage, **errors(400, *READ_ERRORS)})
+    @extend_schema(operation_id="user_tasks_search", parameters=[UserTaskQuerySerializer], responses={200: UserTaskPage, **errors(400, *READ_ERRORS)})
     def get(self, request: Request) -> Response:
         params = query(request, UserTaskQuerySerializer)
         audience = _audience(request)
