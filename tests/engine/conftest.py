@@ -18,3 +18,12 @@ def driver(request):
 def reloaded(db):
     """For what only the services do (double submits, buffered messages, start triggers): no memory twin."""
     return ReloadedDriver()
+
+
+def pytest_collection_modifyitems(items):
+    """pytest-django sets up the test database only for tests that statically need it;
+    `driver` asks for `db` dynamically, so mark its tests (a memory run just gets an
+    unused transaction)."""
+    for item in items:
+        if "driver" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.django_db)
