@@ -56,7 +56,8 @@ def claim_job(job_key: uuid.UUID | str, *, worker: str, lock_seconds: int | None
         Job.State.ACTIVATABLE,
         moment,
     ]
-    with transaction.atomic(), connection.cursor() as cursor:
+    # One statement: in autocommit it commits by itself (no BEGIN/COMMIT round trips).
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -185,10 +186,12 @@ def complete_job_locally(job: Job, *, worker: str) -> list[uuid.UUID]:
     if func is None:
         raise InvalidState(f"no handler for job type {job.type}")
     with instance_command(job.instance_id, actor=worker, dispatch=False) as cmd:
-        job = _open_job(cmd, job.key)
-        if job.state != Job.State.LOCKED or job.lock_owner != worker[:255]:
-            raise InvalidState(f"job {job.key} is not locked by {worker}")
-        ei = cmd.ws.elements[job.element_instance_key]
+        # We hold the instance lock and claimed the job: it is ours unless its element
+        # ended meanwhile (then the job was cancelled) or the lock expired (then the
+        # conditional UPDATE below finds nothing).
+        ei = cmd.ws.elements.get(job.element_instance_key)
+        if ei is None or not ei.is_active:
+            raise InvalidState(f"job {job.key}: its element instance is no longer active")
         variables = context_for(cmd.ws, ei)
         variables.pop("__business_key__", None)
         context = JobContext(
@@ -210,7 +213,11 @@ def complete_job_locally(job: Job, *, worker: str) -> list[uuid.UUID]:
             result = check_variables(result or {})
         except Exception as exc:  # noqa: BLE001 - reported by the caller after rollback
             raise HandlerFailed(exc) from exc
-        Job.objects.filter(key=job.key).update(state=Job.State.COMPLETED, updated_at=cmd.now, lock_expires_at=None)
+        done = Job.objects.filter(key=job.key, state=Job.State.LOCKED, lock_owner=worker[:255]).update(
+            state=Job.State.COMPLETED, updated_at=cmd.now, lock_expires_at=None
+        )
+        if not done:
+            raise InvalidState(f"job {job.key} is no longer locked by {worker}")
         _satisfied(cmd, job)
         cmd.runner.audit("job_completed", job.element_id, ei.key, {"job": str(job.key), "worker": worker, "local": True})
         cmd.runner.complete_element(ei.key, result)
