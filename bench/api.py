@@ -69,7 +69,9 @@ def three_tasks(process_id: str, types: tuple[str, str, str]) -> str:
 def deploy(process_id: str, types: tuple[str, str, str]):
     from orchestration import services
 
-    return services.deploy(three_tasks(process_id, types), actor="bench", resource_name=f"{process_id}.bpmn").definitions[0]
+    return services.deploy(
+        three_tasks(process_id, types), actor="bench", resource_name=f"{process_id}.bpmn"
+    ).definitions[0]
 
 
 def run(definition, n: int) -> float:
@@ -180,9 +182,13 @@ def main() -> None:
     base.emit("sdk_vs_celery_remote_ratio", sdk / celery_remote)
     camunda_runner = ROOT / "bench" / "api_camunda7.py"
     if camunda_runner.exists():
-        subprocess.run([sys.executable, str(camunda_runner), *(["--quick"] if args.quick else [])], cwd=ROOT, check=False)
+        subprocess.run(
+            [sys.executable, str(camunda_runner), *(["--quick"] if args.quick else [])], cwd=ROOT, check=False
+        )
     else:
-        print("camunda_external_task_client_3task_instances_per_s: TODO (runner bench/api_camunda7.py, from the /engine-rest work)")
+        print(
+            "camunda_external_task_client_3task_instances_per_s: TODO (runner bench/api_camunda7.py, from the /engine-rest work)"
+        )
     base.emit("total_seconds", time.perf_counter() - began)
 
 

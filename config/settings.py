@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "orchestration",
     "operate",
     "tasklist",
@@ -114,6 +117,20 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+# OpenAPI of /api/v1 (docs/api.md); Swagger UI and Redoc come from drf-spectacular-sidecar's static files (no CDN).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Orchestration API",
+    "DESCRIPTION": "Native REST API: deployments, process instances, messages, signals, jobs, incidents, user tasks.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "PREPROCESSING_HOOKS": ["orchestration.api.v1.schema.only_v1"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Celery ----------------------------------------------------------------------

@@ -24,4 +24,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("operate/", include("operate.urls")),
     path("tasklist/", include("tasklist.urls")),
+    path("engine-rest/", include("orchestration.api.camunda7.urls")),
+    path("api/v1/", include("orchestration.api.v1.urls")),
 ]

@@ -33,6 +33,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, RowNumber
 
+from .instance_search import Cursor, InstanceFilter, filter_instances, order_instances  # noqa: F401
 from .models import (
     AuditEvent,
     ElementInstance,
@@ -231,40 +232,6 @@ def list_open_incident_groups(recent_per_group: int = 0) -> list[IncidentGroup]:
 
 
 @dataclass(frozen=True)
-class InstanceFilter:
-    """What the instance list shows. Empty strings mean "any"."""
-
-    process: str = ""
-    state: str = ""
-    business_key: str = ""
-    q: str = ""
-    fingerprint: str = ""
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """A keyset position: the last row shown, in (started_at, key) descending order."""
-
-    started_at: dt.datetime
-    key: uuid.UUID
-
-    def encode(self) -> str:
-        return f"{self.started_at.isoformat()}_{self.key}"
-
-    @classmethod
-    def decode(cls, text: str) -> Cursor | None:
-        stamp, _, key = (text or "").rpartition("_")
-        try:
-            started_at = dt.datetime.fromisoformat(stamp)
-            parsed_key = uuid.UUID(key)
-        except ValueError:
-            return None
-        if started_at.tzinfo is None:
-            return None
-        return cls(started_at=started_at, key=parsed_key)
-
-
-@dataclass(frozen=True)
 class InstancePage:
     instances: list[ProcessInstance]
     next_cursor: Cursor | None
@@ -274,59 +241,20 @@ def _open_incidents_of_instance() -> Exists:
     return Exists(Incident.objects.filter(instance=OuterRef("pk"), state=Incident.State.OPEN))
 
 
-def _search(instances: QuerySet[ProcessInstance], q: str) -> QuerySet[ProcessInstance]:
-    """The search box: ``name=value`` on variables, an instance key, or a business key prefix."""
-    q = q.strip()
-    if not q:
-        return instances
-    name, sep, value = q.partition("=")
-    if sep and name.strip():
-        matching = Variable.objects.filter(
-            instance=OuterRef("pk"), name=name.strip(), value_text=value.strip()
-        )
-        return instances.filter(Exists(matching))
-    try:
-        key = uuid.UUID(q)
-    except ValueError:
-        return instances.filter(business_key__startswith=q)
-    return instances.filter(Q(key=key) | Q(business_key=q))
-
-
 def list_instances(filters: InstanceFilter, *, after: Cursor | None = None, limit: int = 50) -> InstancePage:
-    """One page of instances, newest first, with keyset pagination on (started_at, key)."""
+    """One page of instances in the filter's sort order (newest first by default), keyset-paginated.
+
+    Filters and keyset ordering live in ``instance_search``, shared with CSV export and batches.
+    """
     instances = ProcessInstance.objects.select_related("definition").annotate(
         has_open_incident=_open_incidents_of_instance()
     )
-    if filters.process:
-        instances = instances.filter(bpmn_process_id=filters.process)
-    if filters.state == "incident":
-        instances = instances.filter(has_open_incident=True)
-    elif filters.state:
-        instances = instances.filter(state=filters.state)
-    if filters.business_key:
-        # A prefix match also finds the exact key.
-        instances = instances.filter(business_key__startswith=filters.business_key)
-    if filters.fingerprint:
-        instances = instances.filter(
-            Exists(
-                Incident.objects.filter(
-                    instance=OuterRef("pk"),
-                    state=Incident.State.OPEN,
-                    fingerprint=filters.fingerprint,
-                )
-            )
-        )
-    instances = _search(instances, filters.q)
-    if after is not None:
-        instances = instances.filter(
-            Q(started_at__lt=after.started_at) | Q(started_at=after.started_at, key__lt=after.key)
-        )
-    rows = list(instances.order_by("-started_at", "-key")[: limit + 1])
+    instances = order_instances(filter_instances(filters, instances), filters.sort, after)
+    rows = list(instances[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        last = rows[-1]
-        next_cursor = Cursor(started_at=last.started_at, key=last.key)
+        next_cursor = Cursor.after_row(rows[-1], filters.sort)
     return InstancePage(instances=rows, next_cursor=next_cursor)
 
 

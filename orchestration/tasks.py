@@ -189,3 +189,14 @@ def sweep_jobs() -> dict[str, int]:
 def broadcast_signal_task(name: str, variables: dict | None = None, actor: str = "system") -> int:
     """Broadcast a signal from a worker (API callers that should not wait for every receiver)."""
     return services.broadcast_signal(name, actor=actor, variables=variables or {})
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def run_batch_chunk(batch_key: str) -> None:
+    """Process the next chunk of a bulk operation; the service sends the next one after commit."""
+    from .services.batches import run_batch_chunk as run_chunk
+
+    try:
+        run_chunk(batch_key)
+    except NotFound:
+        log.info("batch %s: not found (deleted?)", batch_key)

@@ -39,9 +39,7 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 def domain_error_body(exc: DomainError) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if isinstance(exc, DeploymentRefused):
-        extra["problems"] = [
-            {"message": p.message, "elementId": p.element_id, "line": p.line} for p in exc.problems
-        ]
+        extra["problems"] = [{"message": p.message, "elementId": p.element_id, "line": p.line} for p in exc.problems]
     report = getattr(exc, "report", None)
     if isinstance(report, dict):
         extra["report"] = {str(key): list(problems) for key, problems in report.items()}

@@ -51,15 +51,31 @@ class Runner:
             variables_mod_set(ws, ws.root_scope, name, value)
         if variables:
             self.audit("variables_set", data={"scope": "process", "variables": sorted(variables)})
-        self.behavior_registry().on_scope_started(self, None)
         if start_element_id is None:
             start = self.process.none_start_event(None)
             if start is None:
                 raise ValueError(f"process '{self.process.id}' has no none start event")
         else:
             start = self.process.element(start_element_id)
-        self.activate(start, None, "")
+        ei = self.behavior(start).enter(self, start, None, "")
+        if ei is not None:
+            # The process scope's event subprocess starts open in the start event's first
+            # step: one that fails (a correlation key that evaluates to null) is then an
+            # incident on the start event, not an exception, and resolving it retries.
+            self._schedule(self._step_start_scope, ei, "start_scope", ())
         self.run()
+
+    def _step_start_scope(self, ei: ElementInstanceState) -> None:
+        ws = self.ws
+        marks = (len(ws.new_timers), len(ws.new_subscriptions), len(ws.new_signal_subscriptions), len(ws.audit))
+        try:
+            self.behavior_registry().on_scope_started(self, None)
+        except EngineIncident:
+            # withdraw the waits opened before the failing one: the retry opens them all again
+            del ws.new_timers[marks[0] :], ws.new_subscriptions[marks[1] :], ws.new_signal_subscriptions[marks[2] :]
+            del ws.audit[marks[3] :]
+            raise
+        self._step_activate(ei)
 
     def complete_element(self, ei_key: uuid.UUID, result: dict[str, Any] | None = None) -> None:
         """A wait state is done (job completed, message received, timer fired, task completed)."""
@@ -125,6 +141,8 @@ class Runner:
             self._schedule(self._step_activate, ei, "activate", ())
         elif phase == "leave":
             self._schedule(self._step_leave, ei, "leave", ())
+        elif phase == "start_scope":
+            self._schedule(self._step_start_scope, ei, "start_scope", ())
         elif phase == "complete":
             pending = ei.payload.pop("pending_result", {})
             self._schedule(self._step_complete, ei, "complete", (pending,))
@@ -193,7 +211,8 @@ class Runner:
             is_new=True,
         )
         self.ws.elements[ei.key] = ei
-        self.audit("element_activated", element.id, ei.key, {"type": ei.element_type})
+        # the scope lets the log rebuild the element tree, not only the set of keys
+        self.audit("element_activated", element.id, ei.key, {"type": ei.element_type, "scope": str(scope_key) if scope_key else None})
         return ei
 
     def _step_activate(self, ei: ElementInstanceState) -> None:

@@ -37,6 +37,7 @@ class ProcessInstance(models.Model):
             models.Index(fields=["state", "definition"], name="pi_state_def"),
             models.Index(fields=["bpmn_process_id", "state"], name="pi_process_state"),
             models.Index(fields=["started_at"], name="pi_started"),
+            models.Index(fields=["ended_at"], name="pi_ended"),  # dashboard throughput, sort by end
         ]
 
     def __str__(self) -> str:

@@ -94,7 +94,10 @@ def fetch_and_lock(worker: str, topics: list[TopicFilter], *, max_tasks: int, us
     by_topic = {t.topic: t for t in topics}
     with transaction.atomic():
         rows = list(
-            _open_jobs(topics).order_by(*order).select_for_update(skip_locked=True, of=("self",)).values_list("key", "type")[:max_tasks]
+            _open_jobs(topics)
+            .order_by(*order)
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list("key", "type")[:max_tasks]
         )
         if not rows:
             return []
@@ -109,7 +112,9 @@ def fetch_and_lock(worker: str, topics: list[TopicFilter], *, max_tasks: int, us
                 attempts=F("attempts") + 1,
                 updated_at=moment,
             )
-        jobs = {j.key: j for j in Job.objects.filter(key__in=[k for k, _ in rows]).select_related("instance", "definition")}
+        jobs = {
+            j.key: j for j in Job.objects.filter(key__in=[k for k, _ in rows]).select_related("instance", "definition")
+        }
     return [jobs[key] for key, _ in rows if key in jobs]
 
 
@@ -182,7 +187,9 @@ def set_job_retries(job_key: uuid.UUID | str, retries: int, *, actor: Any) -> Jo
     if retries > 0:
         with instance_command(job.instance_id, actor=actor, allow_suspended=True) as cmd:
             Job.objects.filter(key=job.key).update(retries=retries, updated_at=cmd.now)
-            cmd.runner.audit("job_retries_set", job.element_id, job.element_instance_key, {"job": str(job.key), "retries": retries})
+            cmd.runner.audit(
+                "job_retries_set", job.element_id, job.element_instance_key, {"job": str(job.key), "retries": retries}
+            )
         return _get_job(job.key)
     with instance_command(job.instance_id, actor=actor, allow_suspended=True) as cmd:
         ei = cmd.ws.elements.get(job.element_instance_key)
@@ -191,7 +198,9 @@ def set_job_retries(job_key: uuid.UUID | str, retries: int, *, actor: Any) -> Jo
         Job.objects.filter(key=job.key).update(
             state=Job.State.FAILED, retries=0, retry_at=None, lock_owner="", lock_expires_at=None, updated_at=cmd.now
         )
-        cmd.runner.audit("job_retries_set", job.element_id, job.element_instance_key, {"job": str(job.key), "retries": 0})
+        cmd.runner.audit(
+            "job_retries_set", job.element_id, job.element_instance_key, {"job": str(job.key), "retries": 0}
+        )
         cmd.runner.raise_incident(
             ei,
             "job_no_retries",

@@ -172,8 +172,11 @@ def _snapshots(keys: list[uuid.UUID]) -> dict[uuid.UUID, _Snapshot]:
         "started_at"
     ):
         snaps[row.instance_id].elements.append(row)
+    active = {row.key for snap in snaps.values() for row in snap.elements}
     for kind, model, open_filter in _WAIT_MODELS:
         for row in model.objects.filter(instance_id__in=keys, **open_filter):
+            if kind == "job" and row.state == Job.State.ERROR_THROWN and row.element_instance_key not in active:
+                continue  # the error was caught (or the element ended since): a final row, not a wait
             snaps[row.instance_id].waits.append((kind, row))
     return snaps
 

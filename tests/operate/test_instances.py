@@ -57,10 +57,8 @@ def test_filters_narrow_the_list(client, alice, world, query, expected):
 @pytest.mark.parametrize(
     ("q", "expected"),
     [
-        ("ORD-2001", ["ORD-2001"]),
         ("ORD-", ["ORD-2001", "ORD-1002", "ORD-1001"]),
-        ("orderId=ORD-1002", ["ORD-1002"]),
-        ("orderId = ORD-1001", ["ORD-1001"]),
+        ("ORD-100", ["ORD-1002", "ORD-1001"]),
         ("orderId=nothing", []),
         ("nobody", []),
     ],
@@ -70,9 +68,26 @@ def test_search_box_matches_business_key_prefix_or_variable(client, bob, world, 
     assert keys_of(client.get(URL, {"q": q})) == expected
 
 
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [("ORD-2001", "completed"), ("orderId=ORD-1002", "failing"), ("orderId = ORD-1001", "waiting")],
+)
+def test_a_search_matching_exactly_one_case_opens_it(client, bob, world, q, expected):
+    client.force_login(bob)
+    response = client.get(URL, {"q": q})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("operate:instance", args=[getattr(world, expected).key])
+
+
 def test_search_box_finds_an_instance_by_its_key(client, bob, world):
     client.force_login(bob)
-    assert keys_of(client.get(URL, {"q": str(world.completed.key)})) == ["ORD-2001"]
+    response = client.get(URL, {"q": str(world.completed.key)})
+    assert response["Location"] == reverse("operate:instance", args=[world.completed.key])
+
+
+def test_a_single_match_with_other_filters_stays_on_the_list(client, bob, world):
+    client.force_login(bob)
+    assert keys_of(client.get(URL, {"q": "ORD-2001", "state": "completed"})) == ["ORD-2001"]
 
 
 def test_empty_result_says_nothing_matches(client, bob, world):

@@ -8,6 +8,7 @@ role, and root is an admin who sees every task.
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -96,3 +97,43 @@ def tasks(db) -> SimpleNamespace:
         someone_elses=_task(instance, "Assigned to zoe", assignee="zoe"),
         done=_task(instance, "Done by carol", assignee="carol", state=UserTask.State.COMPLETED),
     )
+
+
+# -- a deployed process (real engine rows) -------------------------------------------
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def deploy_fixture(name: str) -> None:
+    from orchestration import services
+
+    services.deploy((FIXTURES / f"{name}.bpmn").read_text(), actor="test", resource_name=f"{name}.bpmn")
+
+
+def start_order(business_key: str = "ORD-1", **variables) -> UserTask:
+    """Start order-approval; returns its open "Approve order" task."""
+    from orchestration import services
+
+    variables.setdefault("customer", "ACME")
+    instance = services.start_instance("order-approval", variables=variables, business_key=business_key, actor="test")
+    return UserTask.objects.get(instance=instance, element_id="approve")
+
+
+@pytest.fixture
+def order(db) -> SimpleNamespace:
+    """order-approval deployed and one instance waiting at "Approve order" (group approver)."""
+    deploy_fixture("order_approval")
+    task = start_order("ORD-1", amount=250, card="4111 1111 1111 1111")
+    return SimpleNamespace(task=task, instance=task.instance, start=start_order)
+
+
+@pytest.fixture
+def frank(db) -> User:
+    """An approver who leads the team (the "lead" group)."""
+    return _user("frank", "approver", "lead")
+
+
+@pytest.fixture
+def grace(db) -> User:
+    """An approver in the shipping group."""
+    return _user("grace", "approver", "shipping")

@@ -7,12 +7,18 @@ Its statuses: 400 invalid input or state, 401/403 auth, 404 unknown ids, 500 eng
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
+import threading
+import time
 import uuid
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
@@ -117,6 +123,40 @@ class _LenientJSONParser(JSONParser):
             raise drf.ParseError(str(exc)) from None
 
 
+# -- authentication ------------------------------------------------------------
+
+_CREDENTIALS_TTL = 60.0
+_credentials: dict[str, tuple[int, float]] = {}
+_credentials_lock = threading.Lock()
+
+
+class CachedBasicAuthentication(BasicAuthentication):
+    """HTTP Basic with the password check remembered for a minute.
+
+    Camunda workers send Basic credentials with every request (a long-polling worker
+    several times a minute) and Django's password hash is deliberately slow (~0.3 s of
+    CPU). A successful check is remembered per process under an HMAC of the credentials
+    (never the password itself) for _CREDENTIALS_TTL seconds; the user is loaded again
+    each time, so a deactivated user is refused at once, a changed password within a minute.
+    """
+
+    def authenticate_credentials(self, userid, password, request=None):
+        digest = hmac.new(settings.SECRET_KEY.encode(), f"{userid}\x00{password}".encode(), hashlib.sha256).hexdigest()
+        now = time.monotonic()
+        with _credentials_lock:
+            hit = _credentials.get(digest)
+        if hit is not None and hit[1] > now:
+            user = get_user_model().objects.filter(pk=hit[0], is_active=True).first()
+            if user is not None:
+                return (user, None)
+        user, auth = super().authenticate_credentials(userid, password, request)
+        with _credentials_lock:
+            if len(_credentials) > 10_000:
+                _credentials.clear()
+            _credentials[digest] = (user.pk, now + _CREDENTIALS_TTL)
+        return (user, auth)
+
+
 # -- permissions ---------------------------------------------------------------
 
 READ = ("view", "work_jobs", "work_tasks")
@@ -136,7 +176,7 @@ class CamundaView(APIView):
     `capabilities` maps a method to the capabilities any one of which it needs.
     """
 
-    authentication_classes = [BasicAuthentication, SessionAuthentication]
+    authentication_classes = [CachedBasicAuthentication, SessionAuthentication]
     permission_classes: list = []
     renderer_classes = [JSONRenderer]
     parser_classes = [_LenientJSONParser]
@@ -304,8 +344,8 @@ def format_date(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    value = value.astimezone(timezone.utc)
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}+0000"
 
 
@@ -323,11 +363,9 @@ def parse_date(value: Any, name: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise invalid(
-            f"Cannot convert value '{value}' of '{name}' to a date: use yyyy-MM-dd'T'HH:mm:ss.SSSZ"
-        ) from None
+        raise invalid(f"Cannot convert value '{value}' of '{name}' to a date: use yyyy-MM-dd'T'HH:mm:ss.SSSZ") from None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
     return parsed
 
 

@@ -100,10 +100,10 @@ def external_task(job: Job, *, error_details: bool = False) -> dict[str, Any]:
     return data
 
 
-def locked_external_task(job: Job, variables: dict[str, Any]) -> dict[str, Any]:
+def locked_external_task(job: Job, variables: dict[str, Any], properties: dict[str, str]) -> dict[str, Any]:
     data = external_task(job, error_details=True)
     data["variables"] = variables
-    data["extensionProperties"] = {str(k): str(v) for k, v in (job.headers or {}).items()}
+    data["extensionProperties"] = properties
     return data
 
 

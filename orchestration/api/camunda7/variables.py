@@ -74,7 +74,15 @@ def to_native(name: str, dto: Any) -> Any:
     if type_ == "Null":
         return None
     if type_ == "String":
-        return value if isinstance(value, str) else json.dumps(value) if isinstance(value, dict | list) else str(value).lower() if isinstance(value, bool) else str(value)
+        return (
+            value
+            if isinstance(value, str)
+            else json.dumps(value)
+            if isinstance(value, dict | list)
+            else str(value).lower()
+            if isinstance(value, bool)
+            else str(value)
+        )
     if type_ == "Boolean":
         if isinstance(value, bool):
             return value

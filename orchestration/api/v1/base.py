@@ -24,8 +24,6 @@ from rest_framework.views import APIView
 from ... import access
 from ..errors import exception_handler
 
-WORKER = "worker"  # the group of service accounts that run external jobs (migration 0009)
-
 AUTHENTICATION_CLASSES = [
     # Token first: an anonymous request gets 401 with "WWW-Authenticate: Token" (no browser prompt).
     authentication.TokenAuthentication,
@@ -34,22 +32,9 @@ AUTHENTICATION_CLASSES = [
 ]
 
 
-def is_worker(user) -> bool:
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    cached = getattr(user, "_orchestration_is_worker", None)
-    if cached is None:
-        cached = user.is_superuser or user.groups.filter(name=WORKER).exists()
-        user._orchestration_is_worker = cached
-    return cached
-
-
 def has_capability(user, capability: str) -> bool:
-    """The console's capabilities, plus "integrate": what a service account does
-    (start instances, correlate messages, activate and complete jobs): operator,
-    admin or the worker group."""
-    if capability == "integrate":
-        return access.can_repair(user) or is_worker(user)
+    """The console's capabilities (orchestration.access); "work_jobs" is what a service
+    account does: start instances, correlate messages, activate and complete jobs."""
     return access.has_capability(user, capability)
 
 
@@ -57,6 +42,8 @@ class HasCapability(permissions.BasePermission):
     message = "You do not have the role this action needs."
 
     def has_permission(self, request: Request, view: APIView) -> bool:
+        if not hasattr(view, request.method.lower()):
+            return True  # the view answers 405
         capability = view.read_capability if request.method in permissions.SAFE_METHODS else view.write_capability
         if capability is None:
             return True
@@ -67,8 +54,6 @@ class HasCapability(permissions.BasePermission):
 
 
 def _roles_for(capability: str) -> str:
-    if capability == "integrate":
-        return "operator, admin or worker role"
     roles = sorted(access.CAPABILITIES[capability])
     return " or ".join(roles) + " role"
 
@@ -91,7 +76,9 @@ class ErrorDetailSerializer(serializers.Serializer):
     message = serializers.CharField()
     fields = serializers.DictField(required=False, help_text="invalid_input: the message per field")
     problems = serializers.ListField(
-        child=serializers.DictField(), required=False, help_text="deployment_refused: every problem with element id and line"
+        child=serializers.DictField(),
+        required=False,
+        help_text="deployment_refused: every problem with element id and line",
     )
 
 
@@ -142,7 +129,9 @@ def page_serializer(item: type[serializers.Serializer], name: str) -> type[seria
         (serializers.Serializer,),
         {
             "items": item(many=True),
-            "nextCursor": serializers.CharField(allow_null=True, help_text="pass as cursor for the next page; null on the last"),
+            "nextCursor": serializers.CharField(
+                allow_null=True, help_text="pass as cursor for the next page; null on the last"
+            ),
         },
     )
 

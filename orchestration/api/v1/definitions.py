@@ -11,7 +11,18 @@ from rest_framework.response import Response
 
 from ...exceptions import NotFound
 from ...models import Deployment, ProcessDefinition
-from .base import READ_ERRORS, XML_RENDERERS, ApiView, PageQuerySerializer, errors, keyset_page, page, page_serializer, parse_key, query
+from .base import (
+    READ_ERRORS,
+    XML_RENDERERS,
+    ApiView,
+    PageQuerySerializer,
+    errors,
+    keyset_page,
+    page,
+    page_serializer,
+    parse_key,
+    query,
+)
 
 
 class DefinitionSerializer(serializers.Serializer):
@@ -30,11 +41,17 @@ DefinitionPage = page_serializer(DefinitionSerializer, "DefinitionPage")
 
 class DefinitionQuerySerializer(PageQuerySerializer):
     processId = serializers.CharField(required=False, max_length=255)
-    latest = serializers.BooleanField(required=False, default=False, help_text="only the newest version of each process")
+    latest = serializers.BooleanField(
+        required=False, default=False, help_text="only the newest version of each process"
+    )
 
 
 class DefinitionList(ApiView):
-    @extend_schema(operation_id="process_definitions_list", parameters=[DefinitionQuerySerializer], responses={200: DefinitionPage, **errors(400, *READ_ERRORS)})
+    @extend_schema(
+        operation_id="process_definitions_list",
+        parameters=[DefinitionQuerySerializer],
+        responses={200: DefinitionPage, **errors(400, *READ_ERRORS)},
+    )
     def get(self, request: Request) -> Response:
         params = query(request, DefinitionQuerySerializer)
         definitions = ProcessDefinition.objects.all()

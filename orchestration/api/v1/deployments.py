@@ -15,7 +15,18 @@ from rest_framework.response import Response
 from ... import services
 from ...exceptions import NotFound
 from ...models import Deployment
-from .base import READ_ERRORS, XML_RENDERERS, ApiView, PageQuerySerializer, errors, keyset_page, page, page_serializer, parse_key, query
+from .base import (
+    READ_ERRORS,
+    XML_RENDERERS,
+    ApiView,
+    PageQuerySerializer,
+    errors,
+    keyset_page,
+    page,
+    page_serializer,
+    parse_key,
+    query,
+)
 from .definitions import DefinitionSerializer
 
 
@@ -62,10 +73,16 @@ class DeploymentList(ApiView):
     write_capability = "deploy"
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(operation_id="deployments_list", parameters=[PageQuerySerializer], responses={200: DeploymentPage, **errors(400, *READ_ERRORS)})
+    @extend_schema(
+        operation_id="deployments_list",
+        parameters=[PageQuerySerializer],
+        responses={200: DeploymentPage, **errors(400, *READ_ERRORS)},
+    )
     def get(self, request: Request) -> Response:
         params = query(request, PageQuerySerializer)
-        rows, cursor = keyset_page(_deployments(), field="created_at", cursor=params.get("cursor"), limit=params["limit"])
+        rows, cursor = keyset_page(
+            _deployments(), field="created_at", cursor=params.get("cursor"), limit=params["limit"]
+        )
         return Response(page(rows, cursor, DeploymentSerializer))
 
     @extend_schema(
@@ -74,12 +91,17 @@ class DeploymentList(ApiView):
         description="All files or none: an invalid file refuses the upload with every problem (element id and line).",
     )
     def post(self, request: Request) -> Response:
-        data = {"resources": request.FILES.getlist("resources") or list(request.FILES.values()), "name": request.data.get("name", "")}
+        data = {
+            "resources": request.FILES.getlist("resources") or list(request.FILES.values()),
+            "name": request.data.get("name", ""),
+        }
         serializer = DeploymentUploadSerializer(data=data)
         serializer.is_valid(raise_exception=True)
         files = serializer.validated_data["resources"]
         results = services.deploy_resources(
-            [(f.name or "process.bpmn", f.read()) for f in files], actor=request.user, name=serializer.validated_data["name"]
+            [(f.name or "process.bpmn", f.read()) for f in files],
+            actor=request.user,
+            name=serializer.validated_data["name"],
         )
         created = any(r.created for r in results)
         deployments = [r.deployment.key for r in results if r.deployment is not None]

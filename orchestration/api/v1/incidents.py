@@ -10,7 +10,20 @@ from rest_framework.response import Response
 from ... import services
 from ...exceptions import NotFound
 from ...models import Incident
-from .base import READ_ERRORS, WRITE_ERRORS, ApiView, PageQuerySerializer, body, errors, keyset_page, page, page_serializer, parse_key, query, variables_field
+from .base import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ApiView,
+    PageQuerySerializer,
+    body,
+    errors,
+    keyset_page,
+    page,
+    page_serializer,
+    parse_key,
+    query,
+    variables_field,
+)
 
 
 class IncidentSerializer(serializers.Serializer):
@@ -44,11 +57,17 @@ class IncidentQuerySerializer(PageQuerySerializer):
 
 class ResolveSerializer(serializers.Serializer):
     variables = variables_field(help_text="set on the process scope before the retry")
-    retries = serializers.IntegerField(required=False, default=1, min_value=1, max_value=100, help_text="retries the job gets again")
+    retries = serializers.IntegerField(
+        required=False, default=1, min_value=1, max_value=100, help_text="retries the job gets again"
+    )
 
 
 class IncidentList(ApiView):
-    @extend_schema(operation_id="incidents_search", parameters=[IncidentQuerySerializer], responses={200: IncidentPage, **errors(400, *READ_ERRORS)})
+    @extend_schema(
+        operation_id="incidents_search",
+        parameters=[IncidentQuerySerializer],
+        responses={200: IncidentPage, **errors(400, *READ_ERRORS)},
+    )
     def get(self, request: Request) -> Response:
         params = query(request, IncidentQuerySerializer)
         incidents = Incident.objects.all()

@@ -79,11 +79,23 @@ InstancePage = page_serializer(InstanceSerializer, "InstancePage")
 class InstanceQuerySerializer(PageQuerySerializer):
     processId = serializers.CharField(required=False, default="", allow_blank=True, max_length=255)
     state = serializers.ChoiceField(choices=INSTANCE_STATES, required=False, default="", allow_blank=True)
-    businessKey = serializers.CharField(required=False, default="", allow_blank=True, max_length=255, help_text="prefix")
-    q = serializers.CharField(
-        required=False, default="", allow_blank=True, max_length=500, help_text="name=value on variables, an instance key, or a business key prefix"
+    businessKey = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=255, help_text="prefix"
     )
-    fingerprint = serializers.CharField(required=False, default="", allow_blank=True, max_length=255, help_text="with an open incident of this fingerprint")
+    q = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=500,
+        help_text="name=value on variables, an instance key, or a business key prefix",
+    )
+    fingerprint = serializers.CharField(
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=255,
+        help_text="with an open incident of this fingerprint",
+    )
 
 
 class StartSerializer(serializers.Serializer):
@@ -110,9 +122,13 @@ def _detail(key: uuid.UUID) -> dict:
 
 
 class InstanceList(ApiView):
-    write_capability = "integrate"
+    write_capability = "work_jobs"
 
-    @extend_schema(operation_id="process_instances_search", parameters=[InstanceQuerySerializer], responses={200: InstancePage, **errors(400, *READ_ERRORS)})
+    @extend_schema(
+        operation_id="process_instances_search",
+        parameters=[InstanceQuerySerializer],
+        responses={200: InstancePage, **errors(400, *READ_ERRORS)},
+    )
     def get(self, request: Request) -> Response:
         params = query(request, InstanceQuerySerializer)
         after = None
@@ -153,7 +169,11 @@ class InstanceDetail(ApiView):
 
 def _action(service, summary: str):
     class InstanceAction(ApiView):
-        @extend_schema(request=ReasonSerializer, responses={200: InstanceDetailSerializer, **errors(*WRITE_ERRORS)}, summary=summary)
+        @extend_schema(
+            request=ReasonSerializer,
+            responses={200: InstanceDetailSerializer, **errors(*WRITE_ERRORS)},
+            summary=summary,
+        )
         def post(self, request: Request, key: str) -> Response:
             data = body(request, ReasonSerializer)
             instance = service(parse_key(key, "process instance"), actor=request.user, reason=data["reason"])
@@ -181,7 +201,8 @@ class SetVariablesSerializer(ReasonSerializer):
 
 
 VariablesSerializer = inline_serializer(
-    "Variables", {"scopeKey": serializers.UUIDField(), "variables": serializers.DictField(child=serializers.JSONField())}
+    "Variables",
+    {"scopeKey": serializers.UUIDField(), "variables": serializers.DictField(child=serializers.JSONField())},
 )
 
 
@@ -191,7 +212,9 @@ def _variables(instance_key: uuid.UUID, scope_key: uuid.UUID) -> dict:
 
 
 class InstanceVariables(ApiView):
-    @extend_schema(parameters=[VariablesQuerySerializer], responses={200: VariablesSerializer, **errors(400, *READ_ERRORS, 404)})
+    @extend_schema(
+        parameters=[VariablesQuerySerializer], responses={200: VariablesSerializer, **errors(400, *READ_ERRORS, 404)}
+    )
     def get(self, request: Request, key: str) -> Response:
         instance = get_instance(key)
         params = query(request, VariablesQuerySerializer)

@@ -16,6 +16,7 @@ import time
 from datetime import timedelta
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -28,7 +29,16 @@ from rest_framework.response import Response
 from ... import notify, services
 from ...exceptions import DomainError
 from ..errors import domain_error_response, error_body, validation_body
-from .base import AUTHENTICATION_CLASSES, WRITE_ERRORS, ApiView, body, errors, has_capability, parse_key, variables_field
+from .base import (
+    AUTHENTICATION_CLASSES,
+    WRITE_ERRORS,
+    ApiView,
+    body,
+    errors,
+    has_capability,
+    parse_key,
+    variables_field,
+)
 
 MAX_TIMEOUT_MS = 300_000
 MAX_LOCK_SECONDS = 7 * 24 * 3600
@@ -38,12 +48,20 @@ class ActivateSerializer(serializers.Serializer):
     type = serializers.CharField(max_length=255, help_text="the job type (Camunda 7: the topic)")
     worker = serializers.CharField(max_length=255, help_text="a name for this worker; it owns the locks")
     maxJobs = serializers.IntegerField(required=False, default=10, min_value=1, max_value=1000)
-    lockSeconds = serializers.IntegerField(required=False, default=None, allow_null=True, min_value=1, max_value=MAX_LOCK_SECONDS)
+    lockSeconds = serializers.IntegerField(
+        required=False, default=None, allow_null=True, min_value=1, max_value=MAX_LOCK_SECONDS
+    )
     timeoutMs = serializers.IntegerField(
-        required=False, default=0, min_value=0, max_value=MAX_TIMEOUT_MS, help_text="long polling: wait up to this long for a job"
+        required=False,
+        default=0,
+        min_value=0,
+        max_value=MAX_TIMEOUT_MS,
+        help_text="long polling: wait up to this long for a job",
     )
     businessKey = serializers.CharField(required=False, allow_null=True, default=None, max_length=255)
-    processIds = serializers.ListField(child=serializers.CharField(max_length=255), required=False, default=list, max_length=100)
+    processIds = serializers.ListField(
+        child=serializers.CharField(max_length=255), required=False, default=list, max_length=100
+    )
 
 
 class ActivatedJobSerializer(serializers.Serializer):
@@ -69,7 +87,7 @@ ActivateResult = inline_serializer("ActivateResult", {"jobs": ActivatedJobSerial
 class JobActivate(ApiView):
     """Documents POST /jobs/activate for the schema; the URL serves `activate_jobs` below."""
 
-    write_capability = "integrate"
+    write_capability = "work_jobs"
 
     @extend_schema(
         request=ActivateSerializer,
@@ -84,7 +102,7 @@ class JobActivate(ApiView):
 
 
 def _authenticate(request: HttpRequest) -> tuple[object | None, JsonResponse | None]:
-    """DRF's authenticators and the "integrate" capability, on a plain Django request."""
+    """DRF's authenticators and the "work_jobs" capability, on a plain Django request."""
     drf_request = Request(request, authenticators=[cls() for cls in AUTHENTICATION_CLASSES])
     try:
         user = drf_request.user
@@ -94,8 +112,8 @@ def _authenticate(request: HttpRequest) -> tuple[object | None, JsonResponse | N
         return None, JsonResponse(error_body("permission_denied", str(exc.detail)), status=exc.status_code)
     if not user or not user.is_authenticated:
         return None, _unauthenticated("not_authenticated", "Authentication credentials were not provided.")
-    if not has_capability(user, "integrate"):
-        message = "You need the 'integrate' capability for this action (operator, admin or worker role)."
+    if not has_capability(user, "work_jobs"):
+        message = "You need the 'work_jobs' capability for this action (operator, admin or worker role)."
         return None, JsonResponse(error_body("permission_denied", message), status=403)
     return user, None
 
@@ -146,10 +164,13 @@ async def activate_jobs(request: HttpRequest) -> JsonResponse:
         return JsonResponse(validation_body(serializer.errors), status=400)
     data = serializer.validated_data
     activate = sync_to_async(_activate_once)
-    deadline = time.monotonic() + data["timeoutMs"] / 1000
+    # A deployment may cap the wait below the documented maximum (e.g. under a proxy's idle timeout);
+    # clients treat an empty answer as "poll again".
+    wait_ms = min(data["timeoutMs"], getattr(settings, "API_LONG_POLL_MAX_MS", MAX_TIMEOUT_MS))
+    deadline = time.monotonic() + wait_ms / 1000
     try:
         jobs = await activate(data)
-        if jobs or data["timeoutMs"] == 0:
+        if jobs or wait_ms <= 0:
             return JsonResponse({"jobs": jobs})
         async with notify.JobWaiter([data["type"]]) as waiter:
             while True:
@@ -173,29 +194,51 @@ activate_jobs.initkwargs = {}
 
 
 class CompleteJobSerializer(serializers.Serializer):
-    worker = serializers.CharField(required=False, allow_null=True, default=None, max_length=255, help_text="refused if another worker holds the lock")
+    worker = serializers.CharField(
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=255,
+        help_text="refused if another worker holds the lock",
+    )
     variables = variables_field()
 
 
 class FailJobSerializer(serializers.Serializer):
     worker = serializers.CharField(required=False, allow_null=True, default=None, max_length=255)
-    retries = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=0, max_value=1000, help_text="retries left; default: one less")
+    retries = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0,
+        max_value=1000,
+        help_text="retries left; default: one less",
+    )
     errorMessage = serializers.CharField(required=False, default="", allow_blank=True, max_length=10000)
     errorDetails = serializers.CharField(required=False, default="", allow_blank=True, max_length=100000)
     retryBackoffSeconds = serializers.FloatField(
-        required=False, allow_null=True, default=None, min_value=0, max_value=MAX_LOCK_SECONDS, help_text="default: exponential backoff"
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=0,
+        max_value=MAX_LOCK_SECONDS,
+        help_text="default: exponential backoff",
     )
 
 
 class ThrowErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=255, help_text="the BPMN error code a boundary event or event subprocess catches")
+    code = serializers.CharField(
+        max_length=255, help_text="the BPMN error code a boundary event or event subprocess catches"
+    )
     message = serializers.CharField(required=False, default="", allow_blank=True, max_length=10000)
     variables = variables_field()
 
 
 class ExtendLockSerializer(serializers.Serializer):
     worker = serializers.CharField(max_length=255)
-    lockSeconds = serializers.IntegerField(min_value=1, max_value=MAX_LOCK_SECONDS, help_text="the lock now ends this long from now")
+    lockSeconds = serializers.IntegerField(
+        min_value=1, max_value=MAX_LOCK_SECONDS, help_text="the lock now ends this long from now"
+    )
 
 
 class JobStateSerializer(serializers.Serializer):
@@ -208,7 +251,7 @@ class JobStateSerializer(serializers.Serializer):
 
 
 class JobView(ApiView):
-    write_capability = "integrate"
+    write_capability = "work_jobs"
 
 
 class JobComplete(JobView):
@@ -253,7 +296,11 @@ class JobThrowError(JobView):
     def post(self, request: Request, key: str) -> Response:
         data = body(request, ThrowErrorSerializer)
         services.throw_job_error(
-            parse_key(key, "job"), data["code"], message=data["message"], variables=data["variables"], actor=request.user
+            parse_key(key, "job"),
+            data["code"],
+            message=data["message"],
+            variables=data["variables"],
+            actor=request.user,
         )
         return Response(status=204)
 

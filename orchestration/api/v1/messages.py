@@ -31,9 +31,15 @@ class PublishSerializer(serializers.Serializer):
     correlationKey = serializers.CharField(required=False, default="", allow_blank=True, max_length=255)
     variables = variables_field()
     ttlSeconds = serializers.FloatField(
-        required=False, default=0, min_value=0, max_value=365 * 24 * 3600, help_text="keep it this long for a subscription that opens later"
+        required=False,
+        default=0,
+        min_value=0,
+        max_value=365 * 24 * 3600,
+        help_text="keep it this long for a subscription that opens later",
     )
-    messageId = serializers.CharField(required=False, default="", allow_blank=True, max_length=255, help_text="refuses a duplicate while buffered")
+    messageId = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=255, help_text="refuses a duplicate while buffered"
+    )
 
 
 CorrelateResult = inline_serializer("CorrelateResult", {"correlations": CorrelationSerializer(many=True)})
@@ -42,14 +48,16 @@ PublishResult = inline_serializer(
     {
         "correlations": CorrelationSerializer(many=True),
         "buffered": inline_serializer(
-            "BufferedMessage", {"key": serializers.UUIDField(), "expiresAt": serializers.DateTimeField()}, allow_null=True
+            "BufferedMessage",
+            {"key": serializers.UUIDField(), "expiresAt": serializers.DateTimeField()},
+            allow_null=True,
         ),
     },
 )
 
 
 class MessageCorrelate(ApiView):
-    write_capability = "integrate"
+    write_capability = "work_jobs"
 
     @extend_schema(
         request=CorrelateSerializer,
@@ -71,7 +79,7 @@ class MessageCorrelate(ApiView):
 
 
 class MessagePublish(ApiView):
-    write_capability = "integrate"
+    write_capability = "work_jobs"
 
     @extend_schema(request=PublishSerializer, responses={200: PublishResult, **errors(*WRITE_ERRORS)})
     def post(self, request: Request) -> Response:

@@ -17,12 +17,13 @@ class BroadcastSerializer(serializers.Serializer):
 
 
 BroadcastResult = inline_serializer(
-    "BroadcastResult", {"delivered": serializers.IntegerField(help_text="waiting instances reached plus instances started")}
+    "BroadcastResult",
+    {"delivered": serializers.IntegerField(help_text="waiting instances reached plus instances started")},
 )
 
 
 class SignalBroadcast(ApiView):
-    write_capability = "integrate"
+    write_capability = "work_jobs"
 
     @extend_schema(request=BroadcastSerializer, responses={200: BroadcastResult, **errors(*WRITE_ERRORS)})
     def post(self, request: Request) -> Response:

@@ -7,13 +7,14 @@ is a 404, as in Tasklist.
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ... import access, selectors, services
-from ...exceptions import NotFound, PermissionDenied
+from ...exceptions import InvalidInput, NotFound, PermissionDenied
 from ...models import UserTask
 from .base import (
     READ_ERRORS,
@@ -86,16 +87,21 @@ def _audience(request: Request) -> dict:
     user = request.user
     return {
         "username": user.get_username(),
-        "group_names": list(user.groups.values_list("name", flat=True)),
-        "see_all": access.ADMIN in access.roles_of(user),
+        "group_names": list(access.group_names_of(user)),
+        "see_all": access.sees_all_tasks(user),
     }
 
 
 def _get_task_for_user(request: Request, key: str) -> UserTask:
-    task = selectors.get_task_for(parse_key(key, "user task"), **_audience(request))
-    if task is None:
+    """The task, or 404 when it does not exist or the caller may not see it (as in Tasklist)."""
+    task = UserTask.objects.select_related("instance").filter(key=parse_key(key, "user task")).first()
+    if task is None or not access.may_see_task(request.user, task):
         raise NotFound(f"user task {key} not found, or it is not yours to see")
     return task
+
+
+def _label(task: UserTask) -> str:
+    return task.name or task.element_id
 
 
 class TaskView(ApiView):
@@ -104,7 +110,11 @@ class TaskView(ApiView):
 
 
 class UserTaskList(TaskView):
-    @extend_schema(operation_id="user_tasks_search", parameters=[UserTaskQuerySerializer], responses={200: UserTaskPage, **errors(400, *READ_ERRORS)})
+    @extend_schema(
+        operation_id="user_tasks_search",
+        parameters=[UserTaskQuerySerializer],
+        responses={200: UserTaskPage, **errors(400, *READ_ERRORS)},
+    )
     def get(self, request: Request) -> Response:
         params = query(request, UserTaskQuerySerializer)
         audience = _audience(request)
@@ -113,11 +123,15 @@ class UserTaskList(TaskView):
             tasks = tasks.filter(assignee=params["assignee"])
         if params["unassigned"]:
             tasks = tasks.filter(assignee="")
-        for name, column in (("processId", "bpmn_process_id"), ("businessKey", "business_key"), ("processInstanceKey", "instance_id")):
+        for name, column in (
+            ("processId", "bpmn_process_id"),
+            ("businessKey", "business_key"),
+            ("processInstanceKey", "instance_id"),
+        ):
             if params.get(name):
                 tasks = tasks.filter(**{column: params[name]})
         rows, cursor = keyset_page(tasks, field="created_at", cursor=params.get("cursor"), limit=params["limit"])
-        rows = [t for t in rows if selectors.may_see_task(t, **audience)]
+        rows = [t for t in rows if access.may_see_task(request.user, t)]
         if params.get("candidateGroup"):
             rows = [t for t in rows if params["candidateGroup"] in (t.candidate_groups or [])]
         return Response({"items": UserTaskSerializer(rows, many=True).data, "nextCursor": cursor})
@@ -138,38 +152,64 @@ class UserTaskForm(TaskView):
 
 
 class UserTaskClaim(TaskView):
-    @extend_schema(request=None, responses={200: UserTaskSerializer, **errors(*WRITE_ERRORS)}, description="409 when someone else holds it.")
+    @extend_schema(
+        request=None,
+        responses={200: UserTaskSerializer, **errors(*WRITE_ERRORS)},
+        description="409 when someone else holds it.",
+    )
     def post(self, request: Request, key: str) -> Response:
         task = _get_task_for_user(request, key)
         return Response(UserTaskSerializer(services.claim_user_task(task.key, actor=request.user)).data)
 
 
 class UserTaskUnclaim(TaskView):
-    @extend_schema(request=None, responses={200: UserTaskSerializer, **errors(*WRITE_ERRORS)})
+    @extend_schema(
+        request=None,
+        responses={200: UserTaskSerializer, **errors(*WRITE_ERRORS)},
+        description="The assignee, a lead or an admin.",
+    )
     def post(self, request: Request, key: str) -> Response:
         task = _get_task_for_user(request, key)
+        if task.state == UserTask.State.CREATED and task.assignee and not access.may_unclaim_task(request.user, task):
+            raise PermissionDenied(
+                f"task '{_label(task)}' is claimed by {task.assignee}; only they or a lead may unclaim it"
+            )
         return Response(UserTaskSerializer(services.unclaim_user_task(task.key, actor=request.user)).data)
 
 
 class UserTaskAssign(TaskView):
-    @extend_schema(request=AssignSerializer, responses={200: UserTaskSerializer, **errors(*WRITE_ERRORS)})
+    @extend_schema(
+        request=AssignSerializer,
+        responses={200: UserTaskSerializer, **errors(*WRITE_ERRORS)},
+        description="The assignee or a lead hands the task to an eligible user (a candidate who works on tasks).",
+    )
     def post(self, request: Request, key: str) -> Response:
         data = body(request, AssignSerializer)
         task = _get_task_for_user(request, key)
-        return Response(UserTaskSerializer(services.assign_user_task(task.key, data["assignee"], actor=request.user)).data)
+        if task.state == UserTask.State.CREATED and not access.may_assign_task(request.user, task):
+            raise PermissionDenied(f"only the assignee of task '{_label(task)}' or a lead may assign it")
+        if data["assignee"]:
+            target = get_user_model().objects.filter(username=data["assignee"], is_active=True).first()
+            if target is None or not access.is_eligible_assignee(task, target):
+                raise InvalidInput(f"'{data['assignee']}' may not work on task '{_label(task)}'")
+        return Response(
+            UserTaskSerializer(services.assign_user_task(task.key, data["assignee"], actor=request.user)).data
+        )
 
 
 class UserTaskComplete(TaskView):
     @extend_schema(
         request=CompleteSerializer,
         responses={200: UserTaskSerializer, **errors(*WRITE_ERRORS)},
-        description="A task claimed by someone else can only be completed by them or an admin; 409 when already completed.",
+        description="Claim first: only the assignee completes (403 otherwise); 409 when already completed.",
     )
     def post(self, request: Request, key: str) -> Response:
         data = body(request, CompleteSerializer)
         task = _get_task_for_user(request, key)
-        audience = _audience(request)
-        if task.assignee and task.assignee != audience["username"] and not audience["see_all"]:
-            raise PermissionDenied(f"task '{task.name or task.element_id}' is claimed by {task.assignee}")
-        task = services.complete_user_task(task.key, variables=data["variables"], actor=request.user)
+        if task.state == UserTask.State.CREATED and not access.may_complete_task(request.user, task):
+            holder = f"claimed by {task.assignee}" if task.assignee else "not claimed by you; claim it first"
+            raise PermissionDenied(f"task '{_label(task)}' is {holder}")
+        task = services.complete_assigned_user_task(
+            task.key, assignee=request.user.get_username(), variables=data["variables"], actor=request.user
+        )
         return Response(UserTaskSerializer(task).data)
