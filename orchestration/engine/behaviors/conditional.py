@@ -7,8 +7,10 @@ message brought some). An event fires when its condition becomes true: the
 last value is kept per wait in the owner's payload, so a non-interrupting one
 fires again only after the condition was false in between (no endless loop on
 a condition that stays true). A condition that fails to evaluate counts as
-false and is audited once (`condition_failed`); on an intermediate catch event
-it is an incident, as any expression of a waiting element.
+false and is audited once (`condition_failed`), on every kind of conditional
+event: Camunda 7 and Zeebe both keep waiting when a condition reads a variable
+that is not set yet (the usual reason), so an incident would stop a process
+that is simply early.
 
 Not supported: Camunda 7 `variableName`/`variableEvents` filters (every change
 re-evaluates).
@@ -85,14 +87,7 @@ def evaluate_waiting(rt: Runner) -> bool:
         if element.type == "intermediateCatchEvent" and _is_conditional(element):
             if not ei.payload.get("condition_waiting"):
                 continue
-            try:
-                holds = _holds(rt, element, ei)
-            except EngineIncident as exc:
-                ei.payload.pop("condition_waiting")
-                ei.payload["failed_phase"] = "activate"
-                ei.is_dirty = True
-                rt.raise_incident(ei, exc.type, exc.message, exc.details)
-                continue
+            holds = _holds_or_false(rt, element, ei)
             if holds:
                 ei.payload.pop("condition_waiting")
                 ei.is_dirty = True
@@ -131,9 +126,21 @@ def _scope(rt: Runner, scope: ElementInstanceState | None, scope_id: str | None)
     return fired
 
 
+def _holds_or_false(rt: Runner, element: Element, ei: ElementInstanceState) -> bool:
+    """An intermediate catch event's condition; a failure counts as false, audited once per message."""
+    try:
+        return _holds(rt, element, ei)
+    except EngineIncident as exc:
+        if ei.payload.get("condition_failure") != exc.message:
+            ei.payload["condition_failure"] = exc.message
+            ei.is_dirty = True
+            rt.audit("condition_failed", element.id, ei.key, {"message": exc.message})
+        return False
+
+
 def activate_catch(rt: Runner, ei: ElementInstanceState, element: Element) -> None:
     """An intermediate conditional catch event: go on at once if the condition holds, else wait."""
-    if _holds(rt, element, ei):
+    if _holds_or_false(rt, element, ei):
         rt.complete(ei)
         return
     ei.payload["condition_waiting"] = True
