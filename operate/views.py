@@ -1,4 +1,4 @@
-"""Operate: the read-only console pages. One function per page.
+"""Operate: the console pages. One function per page (actions: actions.py, bulk: bulk.py).
 
 Every view needs a login and the "view" capability (support, operator, admin);
 objects that do not exist are a 404.
@@ -7,31 +7,20 @@ objects that do not exist are a 404.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from functools import wraps
+from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django_htmx.http import HttpResponseClientRedirect
 
-from orchestration import access, selectors
+from orchestration import access, reports, selectors
+from orchestration.instance_search import FILTER_PARAMS
 from orchestration.models import ProcessDefinition, ProcessInstance
 
-from .forms import InstanceFilterForm
-
-
-def viewer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Logged-out users go to the login page; users without the view role get a 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if not access.can_view(request.user):
-            raise PermissionDenied("You need the support, operator or admin role to use Operate.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
+from . import charts
+from .forms import CSV_COLUMNS, DEFAULT_CSV_COLUMNS, InstanceFilterForm
+from .permissions import repair_required, viewer_required  # noqa: F401  (re-exported for the other view modules)
 
 
 def _get_definition_for_user(request: HttpRequest, key: uuid.UUID) -> ProcessDefinition:
@@ -59,13 +48,20 @@ def _template(request: HttpRequest, page: str, partial: str) -> str:
     return f"{page}#{partial}" if request.htmx else page
 
 
-@viewer_required
-def home(request: HttpRequest) -> HttpResponse:
-    context = {
+def dashboard_context() -> dict[str, Any]:
+    throughput = reports.count_throughput_per_minute()
+    return {
         "counts": selectors.count_instances_by_definition(),
         "incident_groups": selectors.list_open_incident_groups(),
+        "throughput_chart": charts.throughput_figure(throughput.minutes, throughput.started, throughput.completed),
+        "duration_chart": charts.duration_figure(reports.list_completed_durations()),
     }
-    return render(request, "operate/home.html", context)
+
+
+@viewer_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The dashboard; htmx polls it for the ``live`` partial (tiles, charts, tables)."""
+    return render(request, _template(request, "operate/home.html", "live"), dashboard_context())
 
 
 @viewer_required
@@ -82,47 +78,86 @@ def process(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
     return render(request, "operate/process.html", context)
 
 
+MORE_FILTERS = ("v", "started_from", "started_to", "ended_from", "ended_to", "error", "parent", "element", "version")
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
 @viewer_required
 def instances(request: HttpRequest) -> HttpResponse:
     form = InstanceFilterForm(request.GET)
     if form.is_valid():
-        page = selectors.list_instances(form.to_filter(), after=form.cleaned_data["after"])
+        filters = form.to_filter()
+        page = selectors.list_instances(filters, after=form.cleaned_data["after"])
+        # "where is ORD-4523?": a search that finds exactly one case opens it
+        if (
+            filters.is_search_only
+            and not request.GET.get("after")
+            and len(page.instances) == 1
+            and not page.next_cursor
+        ):
+            target = reverse("operate:instance", args=[page.instances[0].key])
+            return HttpResponseClientRedirect(target) if request.htmx else redirect(target)
     else:
+        filters = None
         page = selectors.InstancePage(instances=[], next_cursor=None)
     next_url = ""
     if page.next_cursor is not None:
         query = request.GET.copy()
         query["after"] = page.next_cursor.encode()
         next_url = f"?{query.urlencode()}"
-    first_url = ""
-    if request.GET.get("after"):
-        query = request.GET.copy()
-        query.pop("after")
-        first_url = f"?{query.urlencode()}"
-    without_fingerprint = request.GET.copy()
-    without_fingerprint.pop("fingerprint", None)
-    without_fingerprint.pop("after", None)
+    first_url = f"?{_query_without(request, 'after')}" if request.GET.get("after") else ""
+    filter_query = _query_without(request, "after")
     context = {
         "form": form,
-        "without_fingerprint_url": f"?{without_fingerprint.urlencode()}",
+        "without_fingerprint_url": f"?{_query_without(request, 'fingerprint', 'after')}",
         "page": page,
         "next_url": next_url,
         "first_url": first_url,
         "process_ids": selectors.list_process_ids(),
-        "filtered": any(
-            request.GET.get(name) for name in ("q", "process", "state", "business_key", "fingerprint")
-        ),
+        "filtered": filters is not None and not filters.is_empty,
+        "filter_query": filter_query,
+        "filter_pairs": [(k, v) for k, values in request.GET.lists() if k in FILTER_PARAMS for v in values if v],
+        "more_filters": any(request.GET.get(n) for n in MORE_FILTERS),
+        "conditions": request.GET.getlist("v") + [""],
+        "saved_views": reports.list_saved_views(request.user),
+        "csv_columns": CSV_COLUMNS,
+        "default_csv_columns": DEFAULT_CSV_COLUMNS,
+        "can_repair": access.can_repair(request.user),
     }
     return render(request, _template(request, "operate/instances.html", "results"), context)
+
+
+def instance_page_context(request: HttpRequest, detail: selectors.InstanceDetail, **bound_forms) -> dict[str, Any]:
+    """Everything the instance page shows; the action views re-render it with a form that failed."""
+    from .actions import action_context
+
+    context = {"detail": detail, "instance": detail.instance}
+    context.update(action_context(request, detail, **bound_forms))
+    return context
 
 
 @viewer_required
 def instance(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
     detail = selectors.get_instance_detail(_get_instance_for_user(request, key))
-    return render(request, "operate/instance.html", {"detail": detail, "instance": detail.instance})
+    return render(request, "operate/instance.html", instance_page_context(request, detail))
 
 
 @viewer_required
 def incidents(request: HttpRequest) -> HttpResponse:
-    groups = selectors.list_open_incident_groups(recent_per_group=20)
-    return render(request, "operate/incidents.html", {"groups": groups})
+    """The triage board: open incidents grouped by fingerprint, with a 24 h sparkline each,
+    and the jobs still retrying (incidents in the making)."""
+    groups = reports.list_incident_board()
+    for group in groups:
+        group.spark = charts.sparkline(group.hourly)
+    context = {
+        "groups": groups,
+        "retrying": reports.list_retrying_jobs(),
+        "can_repair": access.can_repair(request.user),
+    }
+    return render(request, _template(request, "operate/incidents.html", "board"), context)

@@ -26,7 +26,10 @@ def make_user(username: str, *groups: str) -> User:
 @pytest.fixture
 def personas(db) -> dict[str, User]:
     """role name -> a user with only that role ("none": no group at all)."""
-    return {
-        role: make_user(name, *(() if role == "none" else (role,)))
-        for role, name in ROLE_PERSONAS.items()
-    }
+    return {role: make_user(name, *(() if role == "none" else (role,))) for role, name in ROLE_PERSONAS.items()}
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """HTTP Basic hashes the password on every request: a cheap hasher keeps the matrix fast."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

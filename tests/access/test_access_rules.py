@@ -104,7 +104,9 @@ def test_task_visibility_is_assignee_candidate_user_or_candidate_group(db):
 
 def test_task_visibility_follows_process_rules(db):
     carol = make_user("carol", "approver")
-    ProcessPermission.objects.create(group=Group.objects.get(name="approver"), bpmn_process_id="kyc", capability="work_tasks")
+    ProcessPermission.objects.create(
+        group=Group.objects.get(name="approver"), bpmn_process_id="kyc", capability="work_tasks"
+    )
     assert not access.may_see_task(fresh(carol), task(bpmn_process_id="kyc", candidate_users=["carol"]))
 
 

@@ -111,11 +111,3 @@ def _fast_passwords(settings):
     base._credentials.clear()
     yield
     base._credentials.clear()
-
-
-@pytest.fixture(autouse=True)
-def _long_polls_on_the_test_connection(monkeypatch):
-    """fetchAndLock's database work must see this test's transaction: run it in the request's thread."""
-    from orchestration.api.camunda7 import external_tasks
-
-    monkeypatch.setattr(external_tasks, "THREAD_SENSITIVE", True)

@@ -19,9 +19,7 @@ def test_user_without_role_is_forbidden(client, dave):
     assert client.get(URL).status_code == 403
 
 
-def test_open_incidents_are_grouped_by_fingerprint_and_resolved_ones_left_out(
-    client, bob, world, make_incident
-):
+def test_open_incidents_are_grouped_by_fingerprint_and_resolved_ones_left_out(client, bob, world, make_incident):
     make_incident(world.waiting, "HTTP 502 from payment gateway after 7 ms")
     make_incident(world.waiting, "no variable 'amount'", type="expression")
     client.force_login(bob)

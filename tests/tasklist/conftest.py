@@ -81,9 +81,7 @@ def tasks(db) -> SimpleNamespace:
     instance = ProcessInstance.objects.create(
         definition=definition, bpmn_process_id="order", business_key="ORD-7", started_at=timezone.now()
     )
-    Variable.objects.create(
-        instance=instance, scope_key=instance.key, name="amount", value=120, value_text="120"
-    )
+    Variable.objects.create(instance=instance, scope_key=instance.key, name="amount", value=120, value_text="120")
     Variable.objects.create(
         instance=instance, scope_key=instance.key, name="note", value="<b>rush</b>", value_text="<b>rush</b>"
     )

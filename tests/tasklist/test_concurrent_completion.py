@@ -57,7 +57,10 @@ def test_two_users_completing_the_same_task_at_once_only_one_succeeds():
     assert "already completed" in failures[0].message
     done = UserTask.objects.get(key=task.key)
     assert done.state == "completed"
-    assert AuditEvent.objects.filter(type="user_task_completed", element_instance_key=task.element_instance_key).count() == 1
+    assert (
+        AuditEvent.objects.filter(type="user_task_completed", element_instance_key=task.element_instance_key).count()
+        == 1
+    )
     assert UserTask.objects.filter(instance=task.instance, element_id="ship").count() == 1
 
 
@@ -68,7 +71,11 @@ def test_the_assignee_double_submitting_from_two_tabs_completes_once_with_a_clea
     assignment.claim_user_task(task.key, actor="carol")
     results = race(
         *[
-            (lambda: assignment.complete_assigned_user_task(task.key, actor="carol", assignee="carol", variables={"amount": 5}))
+            (
+                lambda: assignment.complete_assigned_user_task(
+                    task.key, actor="carol", assignee="carol", variables={"amount": 5}
+                )
+            )
             for _ in range(3)
         ]
     )

@@ -8,11 +8,27 @@ from django.http import QueryDict
 from orchestration.forms import build_form, start_form_of
 
 C7_FIELDS = [
-    {"id": "amount", "label": "Amount", "type": "long", "validation": [{"name": "required"}, {"name": "min", "config": "1"}, {"name": "max", "config": "5000"}]},
+    {
+        "id": "amount",
+        "label": "Amount",
+        "type": "long",
+        "validation": [{"name": "required"}, {"name": "min", "config": "1"}, {"name": "max", "config": "5000"}],
+    },
     {"id": "approved", "label": "Approved", "type": "boolean"},
     {"id": "shipBy", "label": "Ship by", "type": "date"},
-    {"id": "channel", "label": "Channel", "type": "enum", "defaultValue": "mail", "values": [{"id": "mail", "name": "Mail"}, {"id": "courier", "name": "Courier"}]},
-    {"id": "note", "label": "Note", "type": "string", "validation": [{"name": "minlength", "config": "2"}, {"name": "maxlength", "config": "5"}]},
+    {
+        "id": "channel",
+        "label": "Channel",
+        "type": "enum",
+        "defaultValue": "mail",
+        "values": [{"id": "mail", "name": "Mail"}, {"id": "courier", "name": "Courier"}],
+    },
+    {
+        "id": "note",
+        "label": "Note",
+        "type": "string",
+        "validation": [{"name": "minlength", "config": "2"}, {"name": "maxlength", "config": "5"}],
+    },
     {"id": "ref", "label": "Reference", "type": "string", "defaultValue": "R-1", "validation": [{"name": "readonly"}]},
     {"id": "code", "label": "Code", "type": "string", "validation": [{"name": "pattern", "config": "[A-Z]{3}"}]},
 ]
@@ -65,8 +81,17 @@ def test_camunda7_values_come_from_variables_before_the_default_value():
 
 def test_camunda7_form_writes_typed_variables():
     form = build_form(C7, {})
-    values = form.validate(post(amount="42", approved="on", shipBy="2030-05-01", channel="courier", note="ok", code="ABC"))
-    assert values == {"amount": 42, "approved": True, "shipBy": "2030-05-01", "channel": "courier", "note": "ok", "code": "ABC"}
+    values = form.validate(
+        post(amount="42", approved="on", shipBy="2030-05-01", channel="courier", note="ok", code="ABC")
+    )
+    assert values == {
+        "amount": 42,
+        "approved": True,
+        "shipBy": "2030-05-01",
+        "channel": "courier",
+        "note": "ok",
+        "code": "ABC",
+    }
     assert type(values["amount"]) is int
 
 
@@ -132,20 +157,44 @@ C8 = {
         "type": "default",
         "components": [
             {"type": "text", "text": "Please check the claim."},
-            {"type": "textfield", "key": "name", "label": "Name", "validate": {"required": True, "minLength": 2, "maxLength": 10}},
+            {
+                "type": "textfield",
+                "key": "name",
+                "label": "Name",
+                "validate": {"required": True, "minLength": 2, "maxLength": 10},
+            },
             {"type": "textfield", "key": "email", "label": "E-mail", "validate": {"validationType": "email"}},
             {"type": "textfield", "key": "zip", "label": "ZIP", "validate": {"pattern": "[0-9]{5}"}},
             {"type": "textarea", "key": "remarks", "label": "Remarks"},
             {"type": "number", "key": "score", "label": "Score", "validate": {"min": 0, "max": 10}, "decimalDigits": 0},
             {"type": "number", "key": "rate", "label": "Rate"},
             {"type": "checkbox", "key": "urgent", "label": "Urgent"},
-            {"type": "select", "key": "tier", "label": "Tier", "values": [{"label": "Gold", "value": "gold"}, {"label": "Silver", "value": "silver"}]},
-            {"type": "radio", "key": "size", "label": "Size", "values": [{"label": "Small", "value": 1}, {"label": "Large", "value": 2}]},
-            {"type": "checklist", "key": "tags", "label": "Tags", "values": [{"label": "A", "value": "a"}, {"label": "B", "value": "b"}]},
+            {
+                "type": "select",
+                "key": "tier",
+                "label": "Tier",
+                "values": [{"label": "Gold", "value": "gold"}, {"label": "Silver", "value": "silver"}],
+            },
+            {
+                "type": "radio",
+                "key": "size",
+                "label": "Size",
+                "values": [{"label": "Small", "value": 1}, {"label": "Large", "value": 2}],
+            },
+            {
+                "type": "checklist",
+                "key": "tags",
+                "label": "Tags",
+                "values": [{"label": "A", "value": "a"}, {"label": "B", "value": "b"}],
+            },
             {"type": "select", "key": "region", "label": "Region", "valuesKey": "regions"},
             {"type": "datetime", "key": "day", "subtype": "date", "dateLabel": "Day"},
             {"type": "datetime", "key": "at", "subtype": "datetime", "label": "At"},
-            {"type": "group", "label": "Address", "components": [{"type": "textfield", "key": "city", "label": "City", "defaultValue": "Berlin"}]},
+            {
+                "type": "group",
+                "label": "Address",
+                "components": [{"type": "textfield", "key": "city", "label": "City", "defaultValue": "Berlin"}],
+            },
             {"type": "button", "action": "submit", "label": "Submit"},
             {"type": "dynamiclist", "key": "items"},
         ],
@@ -289,7 +338,9 @@ def test_generic_editor_leaves_a_masked_variable_alone_unless_a_value_is_typed()
     form = build_form(None, {"card": "4111"}, masked=frozenset({"card"}))
     assert form.fields[0].display == ""
     assert form.validate(post(card="")) == {}
-    assert build_form(None, {"card": "4111"}, masked=frozenset({"card"})).validate(post(card='"5500"')) == {"card": "5500"}
+    assert build_form(None, {"card": "4111"}, masked=frozenset({"card"})).validate(post(card='"5500"')) == {
+        "card": "5500"
+    }
 
 
 # -- start forms ---------------------------------------------------------------------------

@@ -65,9 +65,7 @@ def test_tasks_due_soonest_come_first(client, carol, tasks, make_task):
     assert client.get(URL).context["tasks"][0].name == "Urgent"
 
 
-def test_inbox_query_count_does_not_grow_with_tasks(
-    client, carol, tasks, make_task, django_assert_max_num_queries
-):
+def test_inbox_query_count_does_not_grow_with_tasks(client, carol, tasks, make_task, django_assert_max_num_queries):
     for n in range(30):
         make_task(tasks.instance, f"Bulk {n}", candidate_groups=["approver"])
     client.force_login(carol)

@@ -25,7 +25,14 @@ def mixed(tasks, make_task):
     """Extra tasks with dates and priorities on the "tasks" instance."""
     now = timezone.now()
     make_task(tasks.instance, "Late one", assignee="carol", due_date=now - dt.timedelta(days=1), priority=10)
-    make_task(tasks.instance, "Soon one", candidate_groups=["finance"], due_date=now + dt.timedelta(days=2), priority=90, follow_up_date=now + dt.timedelta(days=1))
+    make_task(
+        tasks.instance,
+        "Soon one",
+        candidate_groups=["finance"],
+        due_date=now + dt.timedelta(days=2),
+        priority=90,
+        follow_up_date=now + dt.timedelta(days=1),
+    )
     return tasks
 
 
@@ -33,7 +40,13 @@ def test_views_split_mine_group_all_and_completed(client, carol, mixed):
     client.force_login(carol)
     assert set(names(client.get(URL, {"view": "mine"}))) == {"Assigned to carol", "Late one"}
     assert set(names(client.get(URL, {"view": "group"}))) == {"For finance", "Soon one"}
-    assert set(names(client.get(URL, {"view": "all"}))) == {"Assigned to carol", "Late one", "For finance", "Soon one", "Offered to carol"}
+    assert set(names(client.get(URL, {"view": "all"}))) == {
+        "Assigned to carol",
+        "Late one",
+        "For finance",
+        "Soon one",
+        "Offered to carol",
+    }
     UserTask.objects.filter(name="Done by carol").update(completed_by="carol")
     assert names(client.get(URL, {"view": "completed"})) == ["Done by carol"]
 
@@ -46,7 +59,9 @@ def test_filters_by_process_business_key_name_dates_and_priority(client, carol, 
     assert names(client.get(URL, {"priority_max": "20"})) == ["Late one"]
     assert names(client.get(URL, {"due_before": str(today)})) == ["Late one"]
     assert names(client.get(URL, {"due_after": str(today + dt.timedelta(days=1))})) == ["Soon one"]
-    assert names(client.get(URL, {"follow_up_after": str(today), "follow_up_before": str(today + dt.timedelta(days=1))})) == ["Soon one"]
+    assert names(
+        client.get(URL, {"follow_up_after": str(today), "follow_up_before": str(today + dt.timedelta(days=1))})
+    ) == ["Soon one"]
     assert len(names(client.get(URL, {"business_key": "ORD"}))) == 5
     assert names(client.get(URL, {"business_key": "XYZ"})) == []
     assert len(names(client.get(URL, {"process": "order"}))) == 5
@@ -132,9 +147,16 @@ def test_full_page_polls_the_list_partial_and_sends_csrf_with_htmx(client, carol
 
 def test_save_a_filter_with_columns_and_see_its_live_count(client, carol, mixed):
     client.force_login(carol)
-    response = client.post(URL, {"action": "save_filter", "filter_name": "Urgent", "query": "view=all&priority_min=60&columns=amount"})
+    response = client.post(
+        URL, {"action": "save_filter", "filter_name": "Urgent", "query": "view=all&priority_min=60&columns=amount"}
+    )
     saved = SavedTaskFilter.objects.get()
-    assert (saved.name, saved.owner, saved.criteria, saved.columns) == ("Urgent", carol, {"view": "all", "priority_min": "60"}, ["amount"])
+    assert (saved.name, saved.owner, saved.criteria, saved.columns) == (
+        "Urgent",
+        carol,
+        {"view": "all", "priority_min": "60"},
+        ["amount"],
+    )
     assert response.status_code == 302
     page = client.get(response["Location"])
     assert page.context["saved_filters"][0][1] == 1
@@ -145,7 +167,9 @@ def test_save_a_filter_with_columns_and_see_its_live_count(client, carol, mixed)
 
 def test_a_filter_shared_with_a_group_is_seen_by_its_members_only(client, carol, erin, mixed):
     client.force_login(carol)
-    client.post(URL, {"action": "save_filter", "filter_name": "Finance", "share_with": "finance", "query": "view=group"})
+    client.post(
+        URL, {"action": "save_filter", "filter_name": "Finance", "share_with": "finance", "query": "view=group"}
+    )
     assert SavedTaskFilter.objects.get().shared_with == Group.objects.get(name="finance")
     client.force_login(erin)
     assert client.get(URL).context["saved_filters"] == []
@@ -223,7 +247,9 @@ def test_bulk_ignores_tasks_the_lead_may_not_see(client, frank, tasks):
 def test_variables_in_columns_come_from_one_query(client, carol, tasks, make_task, django_assert_max_num_queries):
     for n in range(20):
         make_task(tasks.instance, f"T{n}", candidate_groups=["finance"])
-    Variable.objects.create(instance=tasks.instance, scope_key=tasks.instance.key, name="region", value="EU", value_text="EU")
+    Variable.objects.create(
+        instance=tasks.instance, scope_key=tasks.instance.key, name="region", value="EU", value_text="EU"
+    )
     client.force_login(carol)
     with django_assert_max_num_queries(12):
         response = client.get(URL, {"columns": "amount,region"})

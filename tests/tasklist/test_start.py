@@ -56,7 +56,9 @@ def test_start_form_validates_then_starts_and_opens_the_first_task(client, carol
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
     assert not ProcessInstance.objects.exists()
-    response = client.post(form_url("order-approval"), {"business_key": "ORD-9", "f-customer": "ACME", "f-amount": "12"})
+    response = client.post(
+        form_url("order-approval"), {"business_key": "ORD-9", "f-customer": "ACME", "f-amount": "12"}
+    )
     instance = ProcessInstance.objects.get()
     assert (instance.business_key, instance.variables.get(name="amount").value) == ("ORD-9", 12)
     task = UserTask.objects.get(instance=instance, element_id="approve")
@@ -77,7 +79,9 @@ def test_a_deny_rule_takes_start_away_on_one_process(client, carol, deployed):
     ProcessDefinition.objects.update(startable_in_tasklist=True)
     from django.contrib.auth.models import Group
 
-    ProcessPermission.objects.create(group=Group.objects.get(name="finance"), bpmn_process_id="order-approval", capability="start")
+    ProcessPermission.objects.create(
+        group=Group.objects.get(name="finance"), bpmn_process_id="order-approval", capability="start"
+    )
     client.force_login(carol)
     assert [d.bpmn_process_id for d in client.get(LIST).context["startable"]] == ["zeebe-review"]
     assert client.post(form_url("order-approval"), {"f-customer": "x"}).status_code == 404

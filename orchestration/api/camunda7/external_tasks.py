@@ -174,26 +174,15 @@ def _topics_ready(names: set[str]) -> set[str]:
         connection.close()
 
 
-# Database work of a long poll runs in the event loop's shared executor and gives its connection
-# back after each call, so a waiting request holds neither a thread nor a connection. Tests that
-# run the view inside their own transaction set this to True (the request's own thread).
-THREAD_SENSITIVE = False
-
-
 async def _in_thread(func, *args):
-    if THREAD_SENSITIVE:
-        return await sync_to_async(func, thread_sensitive=True)(*args)
-    return await sync_to_async(_closing(func), thread_sensitive=False)(*args)
+    """Database work of a request runs in its own (thread-sensitive) context, as Django's views do."""
+    return await sync_to_async(func, thread_sensitive=True)(*args)
 
 
-def _closing(func):
-    def run(*args):
-        try:
-            return func(*args)
-        finally:
-            connection.close()
-
-    return run
+def _release_connection() -> None:
+    """A waiting request holds no database connection (none is closed inside a transaction, as in tests)."""
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 class _Waiters:
@@ -276,6 +265,7 @@ async def fetch_and_lock(request) -> HttpResponse:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
+            await _in_thread(_release_connection)
             await _waiters_for_loop().wait(fetch.topic_names, remaining)
             tasks = await _in_thread(_fetch, fetch, actor)
     except (CamundaError, DomainError, drf.APIException) as exc:
@@ -301,9 +291,14 @@ def open_external_task(task_id: str) -> Job:
     return job
 
 
-def _check_owner(job: Job, worker: Any, verb: str) -> str:
+def _worker_of(body: dict[str, Any]) -> str:
+    worker = body.get("workerId")
     if not isinstance(worker, str) or not worker:
         raise invalid("workerId is required")
+    return worker
+
+
+def _check_owner(job: Job, worker: str, verb: str) -> str:
     if job.state == Job.State.LOCKED and job.lock_owner and job.lock_owner != worker:
         raise CamundaError(
             400,
@@ -332,7 +327,8 @@ class ExternalTaskComplete(CamundaView):
     def post(self, request, task_id: str) -> Response:
         job = open_external_task(task_id)
         body = self.body()
-        worker = _check_owner(job, body.get("workerId"), "completed")
+        worker = _worker_of(body)
+        _check_owner(job, worker, "completed")
         services.complete_external_task(
             job.key,
             actor=request.user,
@@ -349,13 +345,14 @@ class ExternalTaskFailure(CamundaView):
     def post(self, request, task_id: str) -> Response:
         job = open_external_task(task_id)
         body = self.body()
-        worker = _check_owner(job, body.get("workerId"), "failed")
+        worker = _worker_of(body)
         retries = as_int(body.get("retries"), "retries")
         if retries is not None and retries < 0:
             raise invalid("The number of retries cannot be negative.")
         timeout_ms = as_int(body.get("retryTimeout"), "retryTimeout", minimum=0) or 0
         variables = variables_in(body.get("variables"))
         local = variables_in(body.get("localVariables"), "localVariables")
+        _check_owner(job, worker, "failed")
         with transaction.atomic():
             if variables:
                 services.set_variables(job.instance_id, variables, actor=request.user)
@@ -380,11 +377,12 @@ class ExternalTaskBpmnError(CamundaView):
     def post(self, request, task_id: str) -> Response:
         job = open_external_task(task_id)
         body = self.body()
-        _check_owner(job, body.get("workerId"), "reported with a BPMN error")
+        worker = _worker_of(body)
         code = body.get("errorCode")
         if not isinstance(code, str) or not code:
             raise invalid("errorCode is required")
         variables = variables_in(body.get("variables"))
+        _check_owner(job, worker, "reported with a BPMN error")
         with transaction.atomic():
             # as in Camunda, the variables are set from the task's execution: they reach the process
             # scope (a variable set only on the task's own scope would end with it)
@@ -400,10 +398,8 @@ class ExternalTaskExtendLock(CamundaView):
     def post(self, request, task_id: str) -> Response:
         job = open_external_task(task_id)
         body = self.body()
-        worker = body.get("workerId")
+        worker = _worker_of(body)
         duration = as_int(body.get("newDuration"), "newDuration")
-        if not isinstance(worker, str) or not worker:
-            raise invalid("workerId is required")
         if duration is None or duration <= 0:
             raise invalid("newDuration must be a positive number of milliseconds")
         if job.state != Job.State.LOCKED or job.lock_owner != worker:
@@ -437,7 +433,8 @@ class ExternalTaskRetries(CamundaView):
 
     def put(self, request, task_id: str) -> Response:
         job = open_external_task(task_id)
-        services.set_job_retries(job.key, _retries_of(self.body()), actor=request.user)
+        retries = _retries_of(self.body())
+        services.set_job_retries(job.key, retries, actor=request.user)
         return Response(status=204)
 
 
@@ -609,5 +606,6 @@ class JobRetries(CamundaView):
 
     def put(self, request, job_id: str) -> Response:
         job = _open_job(job_id)
-        services.set_job_retries(job.key, _retries_of(self.body()), actor=request.user)
+        retries = _retries_of(self.body())
+        services.set_job_retries(job.key, retries, actor=request.user)
         return Response(status=204)

@@ -358,9 +358,15 @@ def _plan_dto(plan, source_id: str, target_id: str) -> dict[str, Any]:
     }
 
 
+def _require_definitions(body: dict[str, Any]) -> None:
+    if not body.get("sourceProcessDefinitionId") or not body.get("targetProcessDefinitionId"):
+        raise invalid("sourceProcessDefinitionId and targetProcessDefinitionId are required")
+
+
 def _plan_from(body: Any):
     if not isinstance(body, dict):
         raise invalid("migrationPlan must be a JSON object")
+    _require_definitions(body)
     source = definition_from_id(str(body.get("sourceProcessDefinitionId") or ""))
     target = definition_from_id(str(body.get("targetProcessDefinitionId") or ""))
     if body.get("variables"):
@@ -391,8 +397,11 @@ class MigrationValidate(CamundaView):
     capabilities = {"POST": ("repair",)}
 
     def post(self, request) -> Response:
+        body = self.body()
+        definition_from_id(str(body.get("sourceProcessDefinitionId") or ""))
+        definition_from_id(str(body.get("targetProcessDefinitionId") or ""))
         try:
-            _plan_from(self.body())
+            _plan_from(body)
         except CamundaError:
             raise
         except Exception as exc:  # noqa: BLE001 - an invalid plan is reported, not raised

@@ -239,7 +239,11 @@ class TaskAssignee(CamundaView):
 
     def post(self, request, task_id: str) -> Response:
         task = open_task(task_id, request.user)
-        services.assign_user_task(task.key, _user_id(self.body(), required=False), actor=request.user)
+        body = self.body()
+        if "userId" not in body:
+            raise invalid("userId is required (null removes the assignee)")
+        user_id = _user_id(body, required=False)
+        services.assign_user_task(task.key, user_id, actor=request.user)
         return Response(status=204)
 
 
