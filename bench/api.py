@@ -182,9 +182,19 @@ def main() -> None:
     base.emit("sdk_vs_celery_remote_ratio", sdk / celery_remote)
     camunda_runner = ROOT / "bench" / "api_camunda7.py"
     if camunda_runner.exists():
-        subprocess.run(
-            [sys.executable, str(camunda_runner), *(["--quick"] if args.quick else [])], cwd=ROOT, check=False
+        done = subprocess.run(
+            [sys.executable, str(camunda_runner), *(["--quick"] if args.quick else [])],
+            cwd=ROOT,
+            check=False,
+            stdout=subprocess.PIPE,
+            text=True,
         )
+        print(done.stdout, end="", flush=True)
+        figures = dict(line.split(": ", 1) for line in done.stdout.splitlines() if ": " in line)
+        camunda7 = float(figures.get("camunda7_client_instances_per_s", "nan"))
+        base.emit("camunda7_client_vs_sdk_ratio", camunda7 / sdk)
+        base.emit("camunda7_client_vs_celery_remote_ratio", camunda7 / celery_remote)
+        base.emit("camunda7_client_vs_celery_local_ratio", camunda7 / celery_local)
     else:
         print(
             "camunda_external_task_client_3task_instances_per_s: TODO (runner bench/api_camunda7.py, from the /engine-rest work)"

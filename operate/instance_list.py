@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from orchestration import access
 from orchestration.exceptions import DomainError
 from orchestration.instance_search import Cursor, filter_instances, order_instances
 from orchestration.models import Incident, ProcessInstance, Variable
@@ -60,8 +61,9 @@ def _variable_cell(value: object) -> object:
     return value
 
 
-def _rows(filters, columns: list[str], variable_names: list[str]) -> Iterator[list[object]]:
-    """Keyset slices of the filtered list, with their variables (process scope) and incident counts."""
+def _rows(filters, columns: list[str], variable_names: list[str], user=None) -> Iterator[list[object]]:
+    """Keyset slices of the filtered list, with their variables (process scope) and incident counts.
+    Variables ``user`` may not read (``access.masked_names`` of each row's process) are ``access.MASK``."""
     labels = dict(CsvExportForm.base_fields["col"].choices)
     yield [labels[c] for c in columns] + variable_names
     after = None
@@ -84,8 +86,10 @@ def _rows(filters, columns: list[str], variable_names: list[str]) -> Iterator[li
             ):
                 open_incidents[instance_key] = open_incidents.get(instance_key, 0) + 1
         for row in rows:
+            hidden = access.masked_names(user, row.bpmn_process_id) if variable_names else frozenset()
             yield [_cell(row, c, open_incidents) for c in columns] + [
-                _variable_cell(values.get((row.key, name))) for name in variable_names
+                access.MASK if name in hidden else _variable_cell(values.get((row.key, name)))
+                for name in variable_names
             ]
         if len(rows) < _SLICE:
             return
@@ -101,7 +105,7 @@ def instances_export(request: HttpRequest) -> HttpResponse:
         messages.error(request, "The export's filters or columns are not valid.")
         return redirect(f"{reverse('operate:instances')}?{request.GET.urlencode()}")
     writer = csv.writer(_Echo())
-    rows = _rows(form.to_filter(), export.columns(), export.variable_names())
+    rows = _rows(form.to_filter(), export.columns(), export.variable_names(), request.user)
     response = StreamingHttpResponse((writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="instances-{stamp}.csv"'

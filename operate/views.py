@@ -6,6 +6,8 @@ objects that do not exist are a 404.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import uuid
 from typing import Any
 
@@ -137,15 +139,44 @@ def instance_page_context(request: HttpRequest, detail: selectors.InstanceDetail
     """Everything the instance page shows; the action views re-render it with a form that failed."""
     from .actions import action_context
 
+    detail = masked_detail(request.user, detail)
     context = {"detail": detail, "instance": detail.instance}
     context.update(action_context(request, detail, **bound_forms))
     return context
 
 
+def masked_detail(user, detail: selectors.InstanceDetail) -> selectors.InstanceDetail:
+    """The detail with the values of the variables this user may not read (``MaskedVariable``)
+    replaced by ``access.MASK``, in every scope and in the audit log's diffs; copies, the
+    rows themselves are left alone. The same detail when nothing is masked."""
+    hidden = access.masked_names(user, detail.instance.bpmn_process_id)
+    if not hidden:
+        return detail
+    scopes = []
+    for scope in detail.scopes:
+        shown = []
+        for variable in scope.variables:
+            if variable.name in hidden:
+                variable = copy.copy(variable)
+                variable.value = access.MASK
+                variable.masked = True
+            shown.append(variable)
+        scopes.append(dataclasses.replace(scope, variables=shown))
+    events = []
+    for event in detail.audit_events:
+        data = access.mask_audit_data(user, detail.instance.bpmn_process_id, event.data)
+        if data is not event.data:
+            event = copy.copy(event)
+            event.data = data
+        events.append(event)
+    return dataclasses.replace(detail, scopes=scopes, audit_events=events)
+
+
 @viewer_required
 def instance(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
+    """The instance page; htmx polls it for the ``live`` partial (panels, with title and header out of band)."""
     detail = selectors.get_instance_detail(_get_instance_for_user(request, key))
-    return render(request, "operate/instance.html", instance_page_context(request, detail))
+    return render(request, _template(request, "operate/instance.html", "live"), instance_page_context(request, detail))
 
 
 @viewer_required

@@ -354,3 +354,22 @@ def mask_variables(user, bpmn_process_id: str, variables: Mapping[str, Any]) -> 
     replaced by ``MASK``. Use it wherever variables leave the server: pages, exports, API."""
     hidden = masked_names(user, bpmn_process_id)
     return {name: (MASK if name in hidden else value) for name, value in variables.items()}
+
+
+def mask_audit_data(user, bpmn_process_id: str, data: Any, *, mask: Any = MASK) -> Any:
+    """An audit event's ``data`` with the values of masked variables replaced: the
+    ``diff`` of ``variables_updated`` ({name: {old, new, created}}) gets ``mask`` for old and
+    new and ``"masked": True``; other events list variable names only. Unchanged (the same
+    object) when nothing is masked."""
+    if not isinstance(data, dict) or not isinstance(data.get("diff"), dict):
+        return data
+    hidden = masked_names(user, bpmn_process_id)
+    if not hidden or not hidden & data["diff"].keys():
+        return data
+    diff = {
+        name: ({**change, "old": mask, "new": mask, "masked": True} if name in hidden else change)
+        if isinstance(change, dict)
+        else (mask if name in hidden else change)
+        for name, change in data["diff"].items()
+    }
+    return {**data, "diff": diff}

@@ -8,7 +8,7 @@ from django.db.models import Max, Q
 from django.http import HttpResponse
 from rest_framework.response import Response
 
-from ... import services
+from ... import access, services
 from ...models import Deployment, ProcessDefinition, ProcessInstance
 from . import dto
 from .base import (
@@ -269,7 +269,8 @@ def start_response(instance: ProcessInstance, request, *, with_variables: bool) 
     instance = ProcessInstance.objects.select_related("definition").get(key=instance.key)
     body = dto.process_instance(instance, request, links=True)
     if with_variables:
-        body["variables"] = variables_out(process_variables(instance.key))
+        masked = access.masked_names(request.user, instance.bpmn_process_id)
+        body["variables"] = variables_out(process_variables(instance.key), masked=masked)
     return body
 
 

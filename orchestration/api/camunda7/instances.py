@@ -13,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import HttpResponse
 from rest_framework.response import Response
 
-from ... import services
+from ... import access, services
 from ...exceptions import AmbiguousCorrelation, NoSubscription
 from ...models import ElementInstance, Incident, MessageSubscription, ProcessInstance, Variable
 from . import dto
@@ -31,7 +31,7 @@ from .base import (
     paginate,
 )
 from .reads import element_names, process_variables
-from .variables import to_native, typed, variables_in, variables_out
+from .variables import masked_typed, to_native, typed, variables_in, variables_out
 
 WORK = ("work_jobs",)
 _OPERATORS = ("eq", "neq", "gt", "gteq", "lt", "lteq", "like", "notLike")
@@ -244,7 +244,8 @@ class InstanceVariables(CamundaView):
 
     def get(self, request, instance_id: str) -> Response:
         instance = running_instance(instance_id)
-        return Response(variables_out(process_variables(instance.key)))
+        masked = access.masked_names(request.user, instance.bpmn_process_id)
+        return Response(variables_out(process_variables(instance.key), masked=masked))
 
     def post(self, request, instance_id: str) -> Response:
         """Modify: {modifications: {...typed}, deletions: [...]}."""
@@ -262,11 +263,14 @@ class InstanceVariable(CamundaView):
     capabilities = {"GET": READ, "PUT": ("repair", "work_jobs"), "DELETE": ("repair",)}
 
     def get(self, request, instance_id: str, name: str) -> Response:
-        values = process_variables(running_instance(instance_id).key)
+        instance = running_instance(instance_id)
+        values = process_variables(instance.key)
         if name not in values:
             raise CamundaError(
                 404, "InvalidRequestException", f"process instance variable with name {name} does not exist"
             )
+        if name in access.masked_names(request.user, instance.bpmn_process_id):
+            return Response(masked_typed())
         return Response(typed(values[name]))
 
     def put(self, request, instance_id: str, name: str) -> Response:
@@ -281,12 +285,15 @@ class InstanceVariable(CamundaView):
 
 class InstanceVariableData(CamundaView):
     def get(self, request, instance_id: str, name: str) -> HttpResponse:
-        values = process_variables(running_instance(instance_id).key)
+        instance = running_instance(instance_id)
+        values = process_variables(instance.key)
         if name not in values:
             raise CamundaError(
                 404, "InvalidRequestException", f"process instance variable with name {name} does not exist"
             )
         value = values[name]
+        if name in access.masked_names(request.user, instance.bpmn_process_id):
+            value = None  # masked: no bytes, the same answer as for a value that is not binary
         try:
             data = base64.b64decode(value, validate=True) if isinstance(value, str) else None
         except (binascii.Error, ValueError):
@@ -413,7 +420,8 @@ def _result(correlation, request, with_variables: bool) -> dict[str, Any]:
             "processInstance": None,
         }
     if with_variables:
-        data["variables"] = variables_out(process_variables(instance.key))
+        masked = access.masked_names(request.user, instance.bpmn_process_id)
+        data["variables"] = variables_out(process_variables(instance.key), masked=masked)
     return data
 
 

@@ -31,7 +31,7 @@ from .base import (
 )
 from .instances import _like_regex, parse_conditions, with_variables
 from .reads import scope_chain, visible_variables
-from .variables import to_native, typed, variables_in, variables_out
+from .variables import masked_typed, to_native, typed, variables_in, variables_out
 
 TASK_READ = ("view", "work_jobs", "work_tasks")
 TASK_WORK = ("work_tasks", "work_jobs")
@@ -257,7 +257,8 @@ class TaskComplete(CamundaView):
         body = self.body()
         services.complete_user_task(task.key, actor=request.user, variables=variables_in(body.get("variables")))
         if body.get("withVariablesInReturn") is True:
-            return Response(variables_out(visible_variables(task.instance_id, None)))
+            masked = access.masked_names(request.user, task.bpmn_process_id)
+            return Response(variables_out(visible_variables(task.instance_id, None), masked=masked))
         return Response(status=204)
 
 
@@ -275,7 +276,8 @@ class TaskVariables(CamundaView):
     def get(self, request, task_id: str) -> Response:
         task = open_task(task_id, request.user)
         values = visible_variables(task.instance_id, task.element_instance_key, local=self.local)
-        return Response(variables_out(values, _names(request)))
+        masked = access.masked_names(request.user, task.bpmn_process_id)
+        return Response(variables_out(values, _names(request), masked=masked))
 
     def post(self, request, task_id: str) -> Response:
         task = open_task(task_id, request.user)
@@ -321,6 +323,8 @@ class TaskVariable(CamundaView):
         values = visible_variables(task.instance_id, task.element_instance_key, local=self.local)
         if name not in values:
             raise CamundaError(404, "InvalidRequestException", f"task variable with name {name} does not exist")
+        if name in access.masked_names(request.user, task.bpmn_process_id):
+            return Response(masked_typed())
         return Response(typed(values[name]))
 
     def put(self, request, task_id: str, name: str) -> Response:
@@ -339,7 +343,8 @@ class TaskFormVariables(CamundaView):
     def get(self, request, task_id: str) -> Response:
         task = open_task(task_id, request.user)
         values = visible_variables(task.instance_id, task.element_instance_key)
-        return Response(variables_out(values, _names(request)))
+        masked = access.masked_names(request.user, task.bpmn_process_id)
+        return Response(variables_out(values, _names(request), masked=masked))
 
 
 class TaskForm(CamundaView):

@@ -158,5 +158,20 @@ def typed(value: Any) -> dict[str, Any]:
     return {"type": "Json", "value": json.dumps(value, separators=(",", ":")), "valueInfo": {}}
 
 
-def variables_out(values: dict[str, Any], names: list[str] | None = None) -> dict[str, dict[str, Any]]:
-    return {name: typed(value) for name, value in sorted(values.items()) if names is None or name in names}
+# what a masked variable (orchestration.access.masked_names) looks like: Camunda's shape, no value
+MASKED_VALUE = "****"
+
+
+def masked_typed() -> dict[str, Any]:
+    return {"type": "String", "value": MASKED_VALUE, "valueInfo": {}}
+
+
+def variables_out(
+    values: dict[str, Any], names: list[str] | None = None, *, masked: frozenset[str] | set[str] = frozenset()
+) -> dict[str, dict[str, Any]]:
+    """{name: typed value}; the ``masked`` names (the caller may not read them) as String "****"."""
+    return {
+        name: masked_typed() if name in masked else typed(value)
+        for name, value in sorted(values.items())
+        if names is None or name in names
+    }

@@ -10,7 +10,7 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ... import selectors, services
+from ... import access, selectors, services
 from ...exceptions import NotFound
 from ...models import AuditEvent, ElementInstance, Incident, ProcessInstance, Variable
 from ...selectors import INSTANCE_STATES, Cursor, InstanceFilter
@@ -200,15 +200,29 @@ class SetVariablesSerializer(ReasonSerializer):
     scopeKey = serializers.UUIDField(required=False)
 
 
+MASKED_HELP = "names of the variables the caller may not read (MaskedVariable): their value is null"
+
 VariablesSerializer = inline_serializer(
     "Variables",
-    {"scopeKey": serializers.UUIDField(), "variables": serializers.DictField(child=serializers.JSONField())},
+    {
+        "scopeKey": serializers.UUIDField(),
+        "variables": serializers.DictField(child=serializers.JSONField()),
+        "masked": serializers.ListField(child=serializers.CharField(), help_text=MASKED_HELP),
+    },
 )
 
 
-def _variables(instance_key: uuid.UUID, scope_key: uuid.UUID) -> dict:
-    rows = Variable.objects.filter(instance_id=instance_key, scope_key=scope_key).order_by("name")
-    return {"scopeKey": str(scope_key), "variables": {v.name: v.value for v in rows}}
+def masked_values(user, bpmn_process_id: str, values: dict) -> dict:
+    """{variables, masked}: the values the user may not read are null and listed in masked."""
+    hidden = access.masked_names(user, bpmn_process_id)
+    shown = {name: (None if name in hidden else value) for name, value in values.items()}
+    return {"variables": shown, "masked": sorted(hidden & values.keys())}
+
+
+def _variables(user, instance: ProcessInstance, scope_key: uuid.UUID) -> dict:
+    rows = Variable.objects.filter(instance_id=instance.key, scope_key=scope_key).order_by("name")
+    values = {v.name: v.value for v in rows}
+    return {"scopeKey": str(scope_key), **masked_values(user, instance.bpmn_process_id, values)}
 
 
 class InstanceVariables(ApiView):
@@ -218,7 +232,7 @@ class InstanceVariables(ApiView):
     def get(self, request: Request, key: str) -> Response:
         instance = get_instance(key)
         params = query(request, VariablesQuerySerializer)
-        return Response(_variables(instance.key, params.get("scopeKey") or instance.key))
+        return Response(_variables(request.user, instance, params.get("scopeKey") or instance.key))
 
     @extend_schema(
         request=SetVariablesSerializer,
@@ -234,7 +248,7 @@ class InstanceVariables(ApiView):
             reason=data["reason"],
             actor=request.user,
         )
-        return Response(_variables(instance.key, data.get("scopeKey") or instance.key))
+        return Response(_variables(request.user, instance, data.get("scopeKey") or instance.key))
 
 
 # -- migrate and modify ----------------------------------------------------------------------
@@ -330,7 +344,11 @@ class InstanceHistory(ApiView):
     @extend_schema(
         parameters=[PageQuerySerializer],
         responses={200: HistoryPage, **errors(400, *READ_ERRORS, 404)},
-        description="The audit log of the instance, oldest first: every transition and operator action with its actor.",
+        description=(
+            "The audit log of the instance, oldest first: every transition and operator action with its actor. "
+            "In a variables_updated diff, the old and new values of a variable the caller may not read "
+            "(MaskedVariable) are null, with masked: true."
+        ),
     )
     def get(self, request: Request, key: str) -> Response:
         instance = get_instance(key)
@@ -346,4 +364,6 @@ class InstanceHistory(ApiView):
         if len(rows) > params["limit"]:
             rows = rows[: params["limit"]]
             cursor = encode_cursor(rows[-1].id)
+        for event in rows:  # not saved: only what this caller may read
+            event.data = access.mask_audit_data(request.user, instance.bpmn_process_id, event.data, mask=None)
         return Response(page(rows, cursor, AuditEventSerializer))

@@ -29,6 +29,7 @@ from .base import (
     query,
     variables_field,
 )
+from .instances import MASKED_HELP, masked_values
 
 
 class UserTaskSerializer(serializers.Serializer):
@@ -79,6 +80,7 @@ FormSerializer = inline_serializer(
         "formKey": serializers.CharField(),
         "schema": serializers.JSONField(allow_null=True, help_text="the form fields of the BPMN model, or null"),
         "variables": serializers.DictField(child=serializers.JSONField(), help_text="the variables the task sees"),
+        "masked": serializers.ListField(child=serializers.CharField(), help_text=MASKED_HELP),
     },
 )
 
@@ -148,7 +150,8 @@ class UserTaskForm(TaskView):
     def get(self, request: Request, key: str) -> Response:
         task = _get_task_for_user(request, key)
         variables = {v.name: v.value for v in selectors.list_task_variables(task)}
-        return Response({"formKey": task.form_key, "schema": task.form, "variables": variables})
+        shown = masked_values(request.user, task.bpmn_process_id, variables)
+        return Response({"formKey": task.form_key, "schema": task.form, **shown})
 
 
 class UserTaskClaim(TaskView):
