@@ -267,3 +267,42 @@ class CsvExportForm(forms.Form):
     def variable_names(self) -> list[str]:
         names = [n.strip() for n in (self.cleaned_data.get("variables") or "").split(",")]
         return list(dict.fromkeys(n for n in names if n))[:50]
+
+
+# ---------------------------------------------------------------------------
+# Processes: deploy a BPMN file; instance page: "state as of"
+# ---------------------------------------------------------------------------
+
+
+class DeployForm(forms.Form):
+    """One BPMN file. Its size is checked here (before reading it); everything else
+    (malformed XML, DTDs/entities, unsupported elements) is the parser's and validator's."""
+
+    file = forms.FileField(label="BPMN file", widget=forms.ClearableFileInput(attrs={"accept": ".bpmn,.xml"}))
+
+    def __init__(self, *args: Any, max_bytes: int, **kwargs: Any):
+        self.max_bytes = max_bytes
+        super().__init__(*args, **kwargs)
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.max_bytes:
+            raise forms.ValidationError(
+                f"The file is {upload.size:,} bytes; the limit is {self.max_bytes:,} bytes. Nothing was deployed."
+            )
+        return upload
+
+    def xml(self) -> bytes:
+        upload = self.cleaned_data["file"]
+        upload.seek(0)
+        return upload.read(self.max_bytes + 1)
+
+
+class AsOfForm(forms.Form):
+    """``?as_of=<ISO datetime>``: a naive time is read in the site's time zone."""
+
+    as_of = forms.DateTimeField(
+        required=False,
+        label="State as of",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": "1"}, format="%Y-%m-%dT%H:%M:%S"),
+    )

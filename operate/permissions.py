@@ -36,3 +36,16 @@ def repair_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def deploy_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Logged-out users go to the login page; users who may not deploy (all but admins) get a 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not access.can_deploy(request.user):
+            raise PermissionDenied("You need the admin role to deploy processes.")
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -11,18 +11,26 @@ import dataclasses
 import uuid
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from orchestration import access, reports, selectors
+from orchestration import access, reports, selectors, services
+from orchestration.bpmn.diff import diff_processes
+from orchestration.bpmn.errors import BpmnError
+from orchestration.bpmn.model import Problem
+from orchestration.conf import setting
+from orchestration.exceptions import DeploymentRefused, DomainError
 from orchestration.instance_search import FILTER_PARAMS
 from orchestration.models import ProcessDefinition, ProcessInstance
+from orchestration.replay import replay
 
 from . import charts
-from .forms import CSV_COLUMNS, DEFAULT_CSV_COLUMNS, InstanceFilterForm
-from .permissions import repair_required, viewer_required  # noqa: F401  (re-exported for the other view modules)
+from .forms import CSV_COLUMNS, DEFAULT_CSV_COLUMNS, AsOfForm, DeployForm, InstanceFilterForm
+from .permissions import deploy_required, repair_required, viewer_required  # noqa: F401  (re-exported)
 
 
 def _get_definition_for_user(request: HttpRequest, key: uuid.UUID) -> ProcessDefinition:
@@ -66,9 +74,73 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, _template(request, "operate/home.html", "live"), dashboard_context())
 
 
+def _processes_context(request: HttpRequest, deploy_form: DeployForm | None = None, **extra: Any) -> dict[str, Any]:
+    can_deploy = access.can_deploy(request.user)
+    if can_deploy and deploy_form is None:
+        deploy_form = DeployForm(max_bytes=setting("MAX_XML_BYTES"))
+    return {
+        "processes": selectors.list_processes(),
+        "can_deploy": can_deploy,
+        "deploy_form": deploy_form if can_deploy else None,
+        **extra,
+    }
+
+
 @viewer_required
 def processes(request: HttpRequest) -> HttpResponse:
-    return render(request, "operate/processes.html", {"processes": selectors.list_processes()})
+    """Definitions with their versions; admins get the upload form (it posts to ``process_deploy``)."""
+    return render(request, "operate/processes.html", _processes_context(request))
+
+
+@require_POST
+@deploy_required
+def process_deploy(request: HttpRequest) -> HttpResponse:
+    """Deploy one uploaded BPMN file: all of it or nothing. Success redirects to the (new or
+    unchanged) definition with a message; a refusal re-renders the Processes page with every
+    problem (element id and line), status 400."""
+    form = DeployForm(request.POST, request.FILES, max_bytes=setting("MAX_XML_BYTES"))
+    problems: list[Problem] = []
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        resource_name = (upload.name or "upload.bpmn")[:255]
+        try:
+            result = services.deploy(form.xml(), actor=request.user, resource_name=resource_name)
+        except DeploymentRefused as refused:
+            problems = list(refused.problems)
+        except DomainError as exc:
+            problems = [Problem(exc.message)]
+        else:
+            names = ", ".join(f"{d.bpmn_process_id} v{d.version}" for d in result.definitions)
+            if result.created:
+                versions = ", ".join(f"version {d.version}" for d in result.definitions)
+                messages.success(request, f"{versions} deployed ({names}).")
+            else:
+                messages.info(request, f"Unchanged: {names} is already this file; nothing was deployed.")
+            return redirect("operate:process", result.definitions[0].key)
+    context = _processes_context(request, form, problems=problems, upload_failed=True)
+    return render(request, "operate/processes.html", context, status=400)
+
+
+@viewer_required
+def process_diff(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
+    """What changed between two versions: ``?against=<key>`` names the other one; the older
+    version is the base whichever way round they are given."""
+    definition = _get_definition_for_user(request, key)
+    versions = selectors.list_definitions_with_counts(definition.bpmn_process_id)
+    context: dict[str, Any] = {"definition": definition, "versions": versions, "diff": None, "error": ""}
+    against_text = request.GET.get("against", "").strip()
+    if against_text:
+        try:
+            other = _get_definition_for_user(request, uuid.UUID(against_text))
+        except ValueError:
+            raise Http404("Not a definition key.") from None
+        old, new = (other, definition) if other.version <= definition.version else (definition, other)
+        context.update(old=old, new=new, against=other)
+        try:
+            context["diff"] = diff_processes(services.process_for(old), services.process_for(new))
+        except (BpmnError, DomainError, KeyError) as exc:
+            context["error"] = f"The model of one version cannot be read: {exc}"
+    return render(request, "operate/process_diff.html", context)
 
 
 @viewer_required
@@ -174,9 +246,20 @@ def masked_detail(user, detail: selectors.InstanceDetail) -> selectors.InstanceD
 
 @viewer_required
 def instance(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
-    """The instance page; htmx polls it for the ``live`` partial (panels, with title and header out of band)."""
+    """The instance page. The ``#live`` panels poll it for their partial (title and header come out of
+    band); other htmx requests (the diagram's, which picks itself out with hx-select) get the page.
+
+    ``?as_of=<ISO datetime>`` draws the diagram as the audit log says it was at that moment."""
     detail = selectors.get_instance_detail(_get_instance_for_user(request, key))
-    return render(request, _template(request, "operate/instance.html", "live"), instance_page_context(request, detail))
+    live = request.htmx and request.htmx.target == "live"
+    template = "operate/instance.html#live" if live else "operate/instance.html"
+    context = instance_page_context(request, detail)
+    as_of_form = AsOfForm(request.GET if request.GET.get("as_of") else None)
+    context["as_of_form"] = as_of_form
+    if as_of_form.is_bound and as_of_form.is_valid() and as_of_form.cleaned_data["as_of"]:
+        as_of = as_of_form.cleaned_data["as_of"]
+        context["replayed"] = replay(selectors.list_audit_events_until(detail.instance, as_of), as_of)
+    return render(request, template, context)
 
 
 @viewer_required
