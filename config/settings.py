@@ -74,9 +74,7 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {
-    "default": database_from_url(env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'orchestration.sqlite3'}"))
-}
+DATABASES = {"default": database_from_url(env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'orchestration.sqlite3'}"))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -126,7 +124,10 @@ REST_FRAMEWORK = {
 # OpenAPI of /api/v1 (docs/api.md); Swagger UI and Redoc come from drf-spectacular-sidecar's static files (no CDN).
 SPECTACULAR_SETTINGS = {
     "TITLE": "Orchestration API",
-    "DESCRIPTION": "Native REST API: deployments, process instances, messages, signals, jobs, incidents, user tasks.",
+    "DESCRIPTION": (
+        "Native REST API: deployments (and their diagrams), process instances, messages, signals, jobs, incidents, "
+        "user tasks, batch operations."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
@@ -135,6 +136,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # the batch kind and the modification instruction kind are both "kind"
+    "ENUM_NAME_OVERRIDES": {"BatchKindEnum": "orchestration.models.batches.BatchOperation.Kind"},
 }
 
 # Celery ----------------------------------------------------------------------

@@ -421,5 +421,9 @@ def order_instances(instances: QuerySet, sort: str, after: Cursor | None = None)
             if nullable:
                 past |= Q(**{f"{field_name}__isnull": True})
             instances = instances.filter(past)
-    column = F(field_name).desc(nulls_last=True) if descending else F(field_name).asc(nulls_last=True)
+    if not nullable:
+        # plain ASC/DESC: an index on the column can give this order ("DESC NULLS LAST" could not use it)
+        column = F(field_name).desc() if descending else F(field_name).asc()
+    else:
+        column = F(field_name).desc(nulls_last=True) if descending else F(field_name).asc(nulls_last=True)
     return instances.order_by(column, "-key" if descending else "key")

@@ -51,7 +51,11 @@ class Incident(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["state", "bpmn_process_id"], name="incident_state_process")]
+        indexes = [
+            models.Index(fields=["state", "bpmn_process_id"], name="incident_state_process"),
+            # "has an open incident" per listed instance, and open incidents per definition
+            models.Index(fields=["instance"], condition=models.Q(state="open"), name="incident_open_instance"),
+        ]
 
     def __str__(self) -> str:
         return f"incident {self.type} at {self.element_id}"

@@ -35,7 +35,11 @@ class ProcessInstance(models.Model):
         ordering = ["-started_at"]
         indexes = [
             models.Index(fields=["state", "definition"], name="pi_state_def"),
-            models.Index(fields=["bpmn_process_id", "state"], name="pi_process_state"),
+            # the instance list filtered by process (and state), newest first: read in index order
+            models.Index(fields=["bpmn_process_id", "state", "started_at", "key"], name="pi_process_state_started"),
+            models.Index(fields=["bpmn_process_id", "started_at", "key"], name="pi_process_started"),
+            # open incidents per definition (dashboard) join on the key without reading the table
+            models.Index(fields=["key"], include=["definition"], name="pi_key_definition"),
             models.Index(fields=["started_at"], name="pi_started"),
             models.Index(fields=["ended_at"], name="pi_ended"),  # dashboard throughput, sort by end
         ]

@@ -107,6 +107,11 @@ TABLE: dict[str, Row] = {
     "operate/": get("/operate/", console("view")),
     "operate/processes/": get("/operate/processes/", console("view")),
     "operate/processes/<uuid:key>/": get(lambda w: f"/operate/processes/{w.definition.key}/", console("view")),
+    "operate/processes/<uuid:key>/diff/": get(
+        lambda w: f"/operate/processes/{w.definition.key}/diff/?against={w.definition.key}", console("view")
+    ),
+    # deploy (deploy_required): an empty upload is a 400 with the form's error, nothing deployed
+    "operate/processes/deploy/": post("/operate/processes/deploy/", console("deploy", ok=400), {}),
     "operate/instances/": get("/operate/instances/", console("view")),
     "operate/instances/<uuid:key>/": get(lambda w: f"/operate/instances/{w.instance.key}/", console("view")),
     "operate/instances/export.csv": get("/operate/instances/export.csv", console("view")),
@@ -153,12 +158,18 @@ TABLE: dict[str, Row] = {
     "api/v1/deployments/<str:key>/xml": get(
         lambda w: f"/api/v1/deployments/{w.definition.deployment_id}/xml", api("view")
     ),
+    "api/v1/deployments/<str:key>/diagram.svg": get(
+        lambda w: f"/api/v1/deployments/{w.definition.deployment_id}/diagram.svg", api("view")
+    ),
     "api/v1/process-definitions": get("/api/v1/process-definitions", api("view")),
     "api/v1/process-definitions/<str:key>": get(
         lambda w: f"/api/v1/process-definitions/{w.definition.key}", api("view")
     ),
     "api/v1/process-definitions/<str:key>/xml": get(
         lambda w: f"/api/v1/process-definitions/{w.definition.key}/xml", api("view")
+    ),
+    "api/v1/process-definitions/<str:key>/diagram.svg": get(
+        lambda w: f"/api/v1/process-definitions/{w.definition.key}/diagram.svg", api("view")
     ),
     "api/v1/process-instances": get("/api/v1/process-instances", api("view")),
     "api/v1/process-instances/<str:key>": get(lambda w: f"/api/v1/process-instances/{w.instance.key}", api("view")),
@@ -194,6 +205,14 @@ TABLE: dict[str, Row] = {
     "api/v1/incidents": get("/api/v1/incidents", api("view")),
     "api/v1/incidents/<str:key>": get(f"/api/v1/incidents/{UNKNOWN}", api("view", ok=404)),
     "api/v1/incidents/<str:key>/resolve": post(f"/api/v1/incidents/{UNKNOWN}/resolve", api("repair", ok=404), {}),
+    # batch operations: repair for reads and writes alike (BatchList/BatchDetail/BatchItems read_capability)
+    "api/v1/batches": get("/api/v1/batches", api("repair")),
+    "api/v1/batches/<str:key>": get(f"/api/v1/batches/{UNKNOWN}", api("repair", ok=404)),
+    "api/v1/batches/<str:key>/items": get(f"/api/v1/batches/{UNKNOWN}/items", api("repair", ok=404)),
+    "api/v1/batches/<str:key>/pause": post(f"/api/v1/batches/{UNKNOWN}/pause", api("repair", ok=404), {}),
+    "api/v1/batches/<str:key>/resume": post(f"/api/v1/batches/{UNKNOWN}/resume", api("repair", ok=404), {}),
+    "api/v1/batches/<str:key>/cancel": post(f"/api/v1/batches/{UNKNOWN}/cancel", api("repair", ok=404), {}),
+    "api/v1/batches/<str:key>/retry-failed": post(f"/api/v1/batches/{UNKNOWN}/retry-failed", api("repair", ok=404), {}),
     "api/v1/user-tasks": get("/api/v1/user-tasks", api("work_tasks")),
     "api/v1/user-tasks/<str:key>": get(lambda w: f"/api/v1/user-tasks/{w.task.key}", api("work_tasks")),
     "api/v1/user-tasks/<str:key>/form": get(lambda w: f"/api/v1/user-tasks/{w.task.key}/form", api("work_tasks")),

@@ -214,3 +214,19 @@ class XmlRenderer(renderers.BaseRenderer):
 
 
 XML_RENDERERS = [renderers.JSONRenderer, XmlRenderer]
+
+
+class SvgRenderer(renderers.BaseRenderer):
+    """Lets clients ask for image/svg+xml on the diagram endpoints (errors stay JSON text)."""
+
+    media_type = "image/svg+xml"
+    format = "svg"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, str | bytes):
+            return data
+        return json.dumps(data)
+
+
+SVG_RENDERERS = [renderers.JSONRenderer, SvgRenderer]

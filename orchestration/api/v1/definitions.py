@@ -1,4 +1,4 @@
-"""Process definitions: list (by process id, latest only), get, and the XML of their deployment."""
+"""Process definitions: list (by process id, latest only), get, the XML of their deployment, the diagram as SVG."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ...exceptions import NotFound
 from ...models import Deployment, ProcessDefinition
 from .base import (
     READ_ERRORS,
+    SVG_RENDERERS,
     XML_RENDERERS,
     ApiView,
     PageQuerySerializer,
@@ -23,6 +24,7 @@ from .base import (
     parse_key,
     query,
 )
+from .diagrams import definition_svg, diagram_responses
 
 
 class DefinitionSerializer(serializers.Serializer):
@@ -91,3 +93,15 @@ class DefinitionXml(ApiView):
         definition = get_definition(key)
         xml = Deployment.objects.values_list("xml", flat=True).get(key=definition.deployment_id)
         return HttpResponse(xml, content_type="application/xml; charset=utf-8")
+
+
+class DefinitionDiagram(ApiView):
+    renderer_classes = SVG_RENDERERS
+
+    @extend_schema(
+        operation_id="process_definitions_diagram_svg",
+        responses=diagram_responses(),
+        description="The diagram of this process as a standalone SVG document (no script, no instance overlays).",
+    )
+    def get(self, request: Request, key: str) -> HttpResponse:
+        return definition_svg(get_definition(key))

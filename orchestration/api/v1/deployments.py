@@ -1,7 +1,4 @@
-"""Deployments: upload one or more BPMN files (multipart), list, get, and the XML as sent.
-
-Not here: the diagram as SVG (no server-side renderer exists yet).
-"""
+"""Deployments: upload one or more BPMN files (multipart), list, get, the XML as sent and the diagram as SVG."""
 
 from __future__ import annotations
 
@@ -17,6 +14,7 @@ from ...exceptions import NotFound
 from ...models import Deployment
 from .base import (
     READ_ERRORS,
+    SVG_RENDERERS,
     XML_RENDERERS,
     ApiView,
     PageQuerySerializer,
@@ -28,6 +26,7 @@ from .base import (
     query,
 )
 from .definitions import DefinitionSerializer
+from .diagrams import DeploymentDiagramQuerySerializer, deployment_svg, diagram_responses
 
 
 class DeploymentSerializer(serializers.Serializer):
@@ -133,3 +132,18 @@ class DeploymentXml(ApiView):
     def get(self, request: Request, key: str) -> HttpResponse:
         deployment = _get_deployment(key)
         return HttpResponse(deployment.xml, content_type="application/xml; charset=utf-8")
+
+
+class DeploymentDiagram(ApiView):
+    renderer_classes = SVG_RENDERERS
+
+    @extend_schema(
+        operation_id="deployments_diagram_svg",
+        parameters=[DeploymentDiagramQuerySerializer],
+        responses=diagram_responses(400),
+        description="The diagram of one process of the deployment as a standalone SVG document (no script).",
+    )
+    def get(self, request: Request, key: str) -> HttpResponse:
+        deployment = _get_deployment(key)
+        params = query(request, DeploymentDiagramQuerySerializer)
+        return deployment_svg(deployment, params.get("processId"))

@@ -76,7 +76,9 @@ class InstanceDetailSerializer(InstanceSerializer):
 InstancePage = page_serializer(InstanceSerializer, "InstancePage")
 
 
-class InstanceQuerySerializer(PageQuerySerializer):
+class InstanceFilterSerializer(serializers.Serializer):
+    """The instance search's filters (also the selection of a batch operation)."""
+
     processId = serializers.CharField(required=False, default="", allow_blank=True, max_length=255)
     state = serializers.ChoiceField(choices=INSTANCE_STATES, required=False, default="", allow_blank=True)
     businessKey = serializers.CharField(
@@ -96,6 +98,10 @@ class InstanceQuerySerializer(PageQuerySerializer):
         max_length=255,
         help_text="with an open incident of this fingerprint",
     )
+
+
+class InstanceQuerySerializer(PageQuerySerializer, InstanceFilterSerializer):
+    pass
 
 
 class StartSerializer(serializers.Serializer):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from . import definitions, deployments, health, incidents, instances, jobs, messages, signals, user_tasks
+from . import batches, definitions, deployments, health, incidents, instances, jobs, messages, signals, user_tasks
 
 app_name = "api-v1"
 
@@ -18,9 +18,13 @@ urlpatterns = [
     path("deployments", deployments.DeploymentList.as_view(), name="deployments"),
     path("deployments/<str:key>", deployments.DeploymentDetail.as_view(), name="deployment"),
     path("deployments/<str:key>/xml", deployments.DeploymentXml.as_view(), name="deployment-xml"),
+    path("deployments/<str:key>/diagram.svg", deployments.DeploymentDiagram.as_view(), name="deployment-diagram"),
     path("process-definitions", definitions.DefinitionList.as_view(), name="definitions"),
     path("process-definitions/<str:key>", definitions.DefinitionDetail.as_view(), name="definition"),
     path("process-definitions/<str:key>/xml", definitions.DefinitionXml.as_view(), name="definition-xml"),
+    path(
+        "process-definitions/<str:key>/diagram.svg", definitions.DefinitionDiagram.as_view(), name="definition-diagram"
+    ),
     # instances
     path("process-instances", instances.InstanceList.as_view(), name="instances"),
     path("process-instances/<str:key>", instances.InstanceDetail.as_view(), name="instance"),
@@ -45,6 +49,14 @@ urlpatterns = [
     path("incidents", incidents.IncidentList.as_view(), name="incidents"),
     path("incidents/<str:key>", incidents.IncidentDetail.as_view(), name="incident"),
     path("incidents/<str:key>/resolve", incidents.IncidentResolve.as_view(), name="incident-resolve"),
+    # batch operations
+    path("batches", batches.BatchList.as_view(), name="batches"),
+    path("batches/<str:key>", batches.BatchDetail.as_view(), name="batch"),
+    path("batches/<str:key>/items", batches.BatchItems.as_view(), name="batch-items"),
+    path("batches/<str:key>/pause", batches.BatchPause.as_view(), name="batch-pause"),
+    path("batches/<str:key>/resume", batches.BatchResume.as_view(), name="batch-resume"),
+    path("batches/<str:key>/cancel", batches.BatchCancel.as_view(), name="batch-cancel"),
+    path("batches/<str:key>/retry-failed", batches.BatchRetryFailed.as_view(), name="batch-retry-failed"),
     # user tasks
     path("user-tasks", user_tasks.UserTaskList.as_view(), name="user-tasks"),
     path("user-tasks/<str:key>", user_tasks.UserTaskDetail.as_view(), name="user-task"),
