@@ -10,6 +10,7 @@ tests/e2e/artifacts/operate-*.png.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -227,12 +228,12 @@ def test_operator_retries_50_incidents_in_one_batch_and_watches_the_progress_bar
 PAGES = [
     ("dashboard", "/operate/", "#live .tiles"),
     ("instances", "/operate/instances/", "#results table"),
-    ("instance", "/operate/instances/{instance}/", "#waiting"),
+    ("instance", "/operate/instances/{instance}/", "#diagram svg .bpmn-incident"),
     ("incidents", "/operate/incidents/", "#incident-groups table"),
     ("batches", "/operate/batches/", "#batch-list table"),
     ("batch", "/operate/batches/{batch}/", "#batch-progress"),
     ("processes", "/operate/processes/", "table.grid"),
-    ("process", "/operate/processes/{definition}/", "table.grid"),
+    ("process", "/operate/processes/{definition}/", "#diagram svg"),
 ]
 
 
@@ -240,11 +241,11 @@ def test_main_pages_render_for_an_operator_and_are_saved_as_screenshots(live_ser
     """Screenshots to look at (tests/e2e/artifacts/operate-page-*.png); the assertions catch blank pages."""
     from playwright.sync_api import expect
 
-    call_command("demo", stdout=open("/dev/null", "w"))  # noqa: SIM115 - the demo's listing is noise here
+    call_command("demo", stdout=io.StringIO())
     for n in range(6):
         _start_order(f"ORD-61{n:02}", card="declined")
     _run_due_jobs()
-    waiting = ProcessInstance.objects.get(business_key="ORD-4525")
+    stuck = ProcessInstance.objects.get(business_key="ORD-4525")  # the demo's incident
     batch = create_batch(
         BatchOperation.Kind.RETRY_INCIDENTS,
         {"state": "incident", "business_key": "ORD-610"},
@@ -255,7 +256,7 @@ def test_main_pages_render_for_an_operator_and_are_saved_as_screenshots(live_ser
     run_batch_chunk(batch.key, size=3, dispatch=False)
     _operator()
     base = live_server.url
-    keys = {"instance": waiting.key, "batch": batch.key, "definition": waiting.definition_id}
+    keys = {"instance": stuck.key, "batch": batch.key, "definition": stuck.definition_id}
 
     page = chromium.new_context(viewport=VIEWPORT).new_page()
     errors = _collect_errors(page)
