@@ -71,13 +71,17 @@ def list_definitions_with_counts(bpmn_process_id: str | None = None) -> list[Pro
     # computed once each, not once per definition row of a nested loop
     materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
     sql = f"""
-        WITH c AS {materialized}(
-            SELECT i.definition_id,
-                   SUM(CASE WHEN i.state = '{state.ACTIVE}' THEN 1 ELSE 0 END) AS active_count,
-                   SUM(CASE WHEN i.state = '{state.COMPLETED}' THEN 1 ELSE 0 END) AS completed_count,
-                   SUM(CASE WHEN i.state = '{state.CANCELLED}' THEN 1 ELSE 0 END) AS cancelled_count
+        WITH by_state AS {materialized}(
+            SELECT i.definition_id, i.state, COUNT(*) AS n
             FROM {instance_table} i
-            GROUP BY i.definition_id
+            GROUP BY i.definition_id, i.state
+        ), c AS (
+            SELECT definition_id,
+                   SUM(CASE WHEN state = '{state.ACTIVE}' THEN n ELSE 0 END) AS active_count,
+                   SUM(CASE WHEN state = '{state.COMPLETED}' THEN n ELSE 0 END) AS completed_count,
+                   SUM(CASE WHEN state = '{state.CANCELLED}' THEN n ELSE 0 END) AS cancelled_count
+            FROM by_state
+            GROUP BY definition_id
         ), o AS {materialized}(
             SELECT p.definition_id, COUNT(*) AS open_incident_count
             FROM {incident_table} x JOIN {instance_table} p ON p.key = x.instance_id

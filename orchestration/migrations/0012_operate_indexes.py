@@ -21,11 +21,15 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="incident",
-            index=models.Index(condition=models.Q(("state", "open")), fields=["instance"], name="incident_open_instance"),
+            index=models.Index(
+                condition=models.Q(("state", "open")), fields=["instance"], name="incident_open_instance"
+            ),
         ),
         migrations.AddIndex(
             model_name="processinstance",
-            index=models.Index(fields=["bpmn_process_id", "state", "started_at", "key"], name="pi_process_state_started"),
+            index=models.Index(
+                fields=["bpmn_process_id", "state", "started_at", "key"], name="pi_process_state_started"
+            ),
         ),
         migrations.AddIndex(
             model_name="processinstance",
