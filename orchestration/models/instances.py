@@ -64,7 +64,10 @@ class ElementInstance(models.Model):
         TERMINATED = "terminated"
 
     key = models.UUIDField(primary_key=True, default=new_key, editable=False)
-    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="element_instances")
+    # no index of its own: the (instance, state) index serves lookups by instance
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="element_instances", db_index=False
+    )
     element_id = models.CharField(max_length=255)
     element_type = models.CharField(max_length=64)
     scope_key = models.UUIDField(null=True, blank=True)
@@ -88,7 +91,8 @@ class ElementInstance(models.Model):
 class Variable(models.Model):
     """A variable in a scope. The process scope's key is the instance key."""
 
-    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="variables")
+    # no index of its own: the unique (instance, scope_key, name) index serves lookups by instance
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="variables", db_index=False)
     scope_key = models.UUIDField()
     name = models.CharField(max_length=255)
     value = models.JSONField(null=True)

@@ -26,7 +26,8 @@ class Job(models.Model):
 
     key = models.UUIDField(primary_key=True, default=new_key, editable=False)
     instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="jobs")
-    definition = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT, related_name="+")
+    # jobs are never looked up by definition on the hot path; skip the index
+    definition = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT, related_name="+", db_index=False)
     bpmn_process_id = models.CharField(max_length=255)
     business_key = models.CharField(max_length=255, blank=True)
     element_instance_key = models.UUIDField()
