@@ -16,6 +16,7 @@ from typing import Any
 from ..bpmn.model import Process
 from ..keys import new_key
 from . import lifecycle
+from .behaviors.conditional import has_conditionals
 from .runner import Runner
 from .state import (
     IncidentSpec,
@@ -150,7 +151,7 @@ class MemoryInstance:
 
     def _absorb(self) -> None:
         ws = self.ws
-        if ws.instance.state == "active":
+        if ws.instance.state == "active" and has_conditionals(self.process):
             self.runner().run()  # conditional events see this command's variables (as services.finish)
         for spec in ws.new_signal_subscriptions:
             self.signal_subscriptions[spec.key] = spec
