@@ -336,3 +336,23 @@ def test_actions_on_an_unknown_instance_are_404(client, alice, shop):
         ).status_code
         == 404
     )
+
+
+def test_a_process_rule_takes_repair_away_from_an_operator_on_that_process(client, alice, failing):
+    """Operators of other processes may not cancel this one (issue 5: narrowed per process)."""
+    from django.contrib.auth.models import Group
+
+    from orchestration.models import ProcessPermission
+
+    failing, _ = failing
+    group = Group.objects.get(name="operator")
+    ProcessPermission.objects.create(group=group, bpmn_process_id=failing.bpmn_process_id, capability="repair", allow=False)
+    alice = type(alice).objects.get(pk=alice.pk)  # fresh user: role caches are per object
+    client.force_login(alice)
+
+    body = client.get(reverse("operate:instance", args=[failing.key])).content.decode()
+    assert url("cancel", failing) not in body
+    response = client.post(url("cancel", failing), {"reason": "not mine"})
+    assert response.status_code == 403
+    failing.refresh_from_db()
+    assert failing.state == "active"
