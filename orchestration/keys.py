@@ -11,7 +11,6 @@ import os
 import time
 import uuid
 
-
 _POOL_KEYS = 256
 _pool = b""
 _offset = 0

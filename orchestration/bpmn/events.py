@@ -6,7 +6,7 @@ references to global event definitions (eventDefinitionRef).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from lxml import etree
 

@@ -9,10 +9,11 @@ orchestration.feel on first use (compiled forms are cached there).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Literal
 
 Dialect = Literal["feel", "juel", "static"]
 

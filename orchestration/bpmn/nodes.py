@@ -8,7 +8,7 @@ check, for example, that a businessRuleTask got a job definition.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from lxml import etree
 

@@ -21,6 +21,7 @@ from .model import (
     SequenceFlow,
     UserTaskDefinition,
 )
+from .nodes import CONTAINERS, FLOW_NODE_PARSERS, UNSUPPORTED_NODES
 from .xml import (
     CAMUNDA_NS,
     ZEEBE_NS,
@@ -33,7 +34,6 @@ from .xml import (
     text_of,
     vendor_attr,
 )
-from .nodes import CONTAINERS, FLOW_NODE_PARSERS, UNSUPPORTED_NODES
 
 # Harmless, non-executable content of a process or subprocess.
 IGNORED_SCOPE_TAGS = frozenset(

@@ -9,7 +9,7 @@ legal shapes (a task without incoming flows, say) are allowed.
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 from .model import Definitions, Element, Problem, Process
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..bpmn.model import Process
@@ -54,7 +54,7 @@ class MemoryInstance:
         audit_flows: bool = True,
         start_element_id: str | None = None,
     ) -> MemoryInstance:
-        moment = now or datetime.now(timezone.utc)
+        moment = now or datetime.now(UTC)
         key = new_key()
         ws = WorkingSet(instance=InstanceState(key=key, bpmn_process_id=process.id, business_key=business_key, started_at=moment, is_new=True))
         inst = cls(process, ws, audit_flows=audit_flows)
@@ -63,7 +63,7 @@ class MemoryInstance:
         return inst
 
     def runner(self, now: datetime | None = None) -> Runner:
-        return Runner(self.process, self.ws, now=now or datetime.now(timezone.utc), audit_flows=self.audit_flows)
+        return Runner(self.process, self.ws, now=now or datetime.now(UTC), audit_flows=self.audit_flows)
 
     @property
     def state(self) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..bpmn.model import Element, Problem, Process
 from .behaviors import boundary, catching, conditional, event_gateway, event_subprocess

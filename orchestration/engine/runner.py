@@ -20,7 +20,6 @@ from .errors import EngineIncident
 from .mechanics import expressions, variables
 from .state import AuditSpec, ElementInstanceState, IncidentSpec, WorkingSet
 
-
 _registry = None
 
 

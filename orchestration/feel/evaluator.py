@@ -64,9 +64,9 @@ class Evaluator:
         }
 
     def run(self, node: n.Node) -> Any:
-        return self.eval(node, self.root)
+        return self.visit(node, self.root)
 
-    def eval(self, node: n.Node, scope: AnyScope) -> Any:
+    def visit(self, node: n.Node, scope: AnyScope) -> Any:
         self._steps += 1
         if self._steps > self.limits.max_steps:
             raise FeelEvaluationError(
@@ -117,28 +117,28 @@ class Evaluator:
         return None
 
     def _path(self, node: n.Path, scope: AnyScope) -> Any:
-        return self.member(self.eval(node.base, scope), node.name)
+        return self.member(self.visit(node.base, scope), node.name)
 
     def _filter(self, node: n.Filter, scope: AnyScope) -> Any:
-        base = self.eval(node.base, scope)
+        base = self.visit(node.base, scope)
         if base is None:
             return None
         items = base if isinstance(base, list) else [base]
-        probe = self.eval(node.condition, scope)
+        probe = self.visit(node.condition, scope)
         if isinstance(probe, Decimal):
             return _index(items, probe)
         selected = []
         for item in items:
             variables = dict(item) if isinstance(item, dict) else {}
             variables["item"] = item
-            if self.eval(node.condition, Scope(variables, scope)) is True:
+            if self.visit(node.condition, Scope(variables, scope)) is True:
                 selected.append(item)
         return selected
 
     # -- operators ----------------------------------------------------------
 
     def _unary(self, node: n.Unary, scope: AnyScope) -> Any:
-        value = self.eval(node.operand, scope)
+        value = self.visit(node.operand, scope)
         if node.op == "-":
             if isinstance(value, Decimal):
                 return -value
@@ -155,8 +155,8 @@ class Evaluator:
         op = node.op
         if op in ("and", "or"):
             return self._logical(op, node.left, node.right, scope)
-        left = self.eval(node.left, scope)
-        right = self.eval(node.right, scope)
+        left = self.visit(node.left, scope)
+        right = self.visit(node.right, scope)
         if op == "=":
             return equal(left, right)
         if op == "!=":
@@ -172,10 +172,10 @@ class Evaluator:
     def _logical(self, op: str, left_node: n.Node, right_node: n.Node, scope: AnyScope) -> Any:
         # Three-valued logic: a decisive operand wins even if the other is null.
         decisive = op == "or"
-        left = self.eval(left_node, scope)
+        left = self.visit(left_node, scope)
         if left is decisive:
             return decisive
-        right = self.eval(right_node, scope)
+        right = self.visit(right_node, scope)
         if right is decisive:
             return decisive
         if isinstance(left, bool) and isinstance(right, bool):
@@ -206,15 +206,15 @@ class Evaluator:
         return None
 
     def _between(self, node: n.Between, scope: AnyScope) -> Any:
-        value = self.eval(node.value, scope)
-        low = compare(self.eval(node.low, scope), value)
-        high = compare(value, self.eval(node.high, scope))
+        value = self.visit(node.value, scope)
+        low = compare(self.visit(node.low, scope), value)
+        high = compare(value, self.visit(node.high, scope))
         if low is None or high is None:
             return None
         return low <= 0 and high <= 0
 
     def _in(self, node: n.In, scope: AnyScope) -> Any:
-        value = self.eval(node.value, scope)
+        value = self.visit(node.value, scope)
         unknown = False
         for test in node.tests:
             result = self._unary_test(value, test, scope)
@@ -226,7 +226,7 @@ class Evaluator:
 
     def _unary_test(self, value: Any, test: n.Node, scope: AnyScope) -> bool | None:
         if isinstance(test, n.UnaryComparison):
-            operand = self.eval(test.operand, scope)
+            operand = self.visit(test.operand, scope)
             if test.op == "=":
                 return equal(value, operand)
             if test.op == "!=":
@@ -236,7 +236,7 @@ class Evaluator:
             if order is None:
                 return None
             return {"<": order < 0, "<=": order <= 0, ">": order > 0, ">=": order >= 0}[test.op]
-        expected = self.eval(test, scope)
+        expected = self.visit(test, scope)
         if isinstance(expected, FeelRange):
             return expected.contains(value)
         if isinstance(expected, list):
@@ -249,25 +249,25 @@ class Evaluator:
         raise FeelEvaluationError("a unary test is only valid after 'in'", source=self.source)
 
     def _range(self, node: n.Range, scope: AnyScope) -> Any:
-        low = self.eval(node.low, scope)
-        high = self.eval(node.high, scope)
+        low = self.visit(node.low, scope)
+        high = self.visit(node.high, scope)
         return FeelRange(low, high, node.low_closed, node.high_closed)
 
     # -- structure ----------------------------------------------------------
 
     def _if(self, node: n.If, scope: AnyScope) -> Any:
-        if self.eval(node.condition, scope) is True:
-            return self.eval(node.then, scope)
-        return self.eval(node.otherwise, scope)
+        if self.visit(node.condition, scope) is True:
+            return self.visit(node.then, scope)
+        return self.visit(node.otherwise, scope)
 
     def _list(self, node: n.ListLit, scope: AnyScope) -> Any:
-        return [self.eval(item, scope) for item in node.items]
+        return [self.visit(item, scope) for item in node.items]
 
     def _context(self, node: n.ContextLit, scope: AnyScope) -> Any:
         result: dict[str, Any] = {}
         inner = Scope(result, scope)  # later entries may refer to earlier ones
         for key, value in node.entries:
-            result[key] = self.eval(value, inner)
+            result[key] = self.visit(value, inner)
         return result
 
     def _domain(self, value: Any) -> list[Any] | None:
@@ -297,7 +297,7 @@ class Evaluator:
     def _bindings(self, iterators: tuple[tuple[str, n.Node], ...], scope: AnyScope) -> Iterator[Scope] | None:
         domains: list[tuple[str, list[Any]]] = []
         for name, domain_node in iterators:
-            domain = self._domain(self.eval(domain_node, scope))
+            domain = self._domain(self.visit(domain_node, scope))
             if domain is None:
                 return None
             domains.append((name, domain))
@@ -324,7 +324,7 @@ class Evaluator:
             return None
         results: list[Any] = []
         for inner in bindings:
-            results.append(self.eval(node.body, inner))
+            results.append(self.visit(node.body, inner))
             self.check_list(len(results))
         return results
 
@@ -333,18 +333,18 @@ class Evaluator:
         if bindings is None:
             return None
         if node.kind == "some":
-            return any(self.eval(node.condition, inner) is True for inner in bindings)
-        return all(self.eval(node.condition, inner) is True for inner in bindings)
+            return any(self.visit(node.condition, inner) is True for inner in bindings)
+        return all(self.visit(node.condition, inner) is True for inner in bindings)
 
     def _instance_of(self, node: n.InstanceOf, scope: AnyScope) -> Any:
-        value = self.eval(node.value, scope)
+        value = self.visit(node.value, scope)
         if node.type_name == "Any":
             return value is not None
         return type_name(value) == node.type_name
 
     def _call(self, node: n.Call, scope: AnyScope) -> Any:
-        args = [self.eval(arg, scope) for arg in node.args]
-        named = {name: self.eval(value, scope) for name, value in node.named}
+        args = [self.visit(arg, scope) for arg in node.args]
+        named = {name: self.visit(value, scope) for name, value in node.named}
         return call_function(self, node.name, args, named)
 
     # -- JUEL-only nodes ----------------------------------------------------

@@ -28,7 +28,12 @@ from .modification import modify_instance
 from .signals import broadcast_signal
 from .suspension import resume_instance, suspend_instance
 from .timers import claim_due_timers, fire_timer
-from .user_task_assignment import assign_user_task, claim_user_task, complete_assigned_user_task, unclaim_user_task  # noqa: F401
+from .user_task_assignment import (  # noqa: F401
+    assign_user_task,
+    claim_user_task,
+    complete_assigned_user_task,
+    unclaim_user_task,
+)
 from .user_tasks import complete_user_task
 
 __all__ = [

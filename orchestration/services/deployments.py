@@ -204,8 +204,8 @@ def _retire_start_triggers(definition: ProcessDefinition) -> None:
 
 
 def _create_start_triggers(definition: ProcessDefinition, process: Process, now) -> None:
-    from ..feel import to_json
     from ..engine.mechanics import expressions
+    from ..feel import to_json
 
     for start in process.start_events(None):
         event = start.event

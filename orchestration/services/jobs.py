@@ -64,7 +64,7 @@ def claim_job(job_key: uuid.UUID | str, *, worker: str, lock_seconds: int | None
         return None
     converters = connection.ops.get_db_converters
     values = []
-    for field, value in zip(Job._meta.concrete_fields, row):
+    for field, value in zip(Job._meta.concrete_fields, row, strict=False):
         expression = field.get_col(Job._meta.db_table)
         for converter in converters(expression) + field.get_db_converters(connection):
             value = converter(value, expression, connection)

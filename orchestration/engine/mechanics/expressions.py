@@ -6,8 +6,9 @@ expression in a model stops one element with an incident, never the engine.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 from ...bpmn.model import Expr
 from ...feel import FeelError, compile_expression, to_json

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from ..errors import EngineIncident
@@ -54,15 +54,15 @@ def parse_datetime(text: str) -> datetime:
     except ValueError:
         raise EngineIncident("expression", f"'{text}' is not an ISO 8601 date and time") from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value
 
 
 def as_datetime(value: Any) -> datetime:
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, date):
-        return datetime.combine(value, time(0), tzinfo=timezone.utc)
+        return datetime.combine(value, time(0), tzinfo=UTC)
     if isinstance(value, str):
         return parse_datetime(value)
     raise EngineIncident("expression", f"expected a date and time, got {type(value).__name__} {value!r}")

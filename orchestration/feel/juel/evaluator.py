@@ -53,7 +53,7 @@ class JuelEvaluator(Evaluator):
         )
 
     def _path(self, node: n.Path, scope: AnyScope) -> Any:
-        base = self.eval(node.base, scope)
+        base = self.visit(node.base, scope)
         name = node.name
         if base is EXECUTION:
             if name in ("processBusinessKey", "businessKey"):
@@ -68,8 +68,8 @@ class JuelEvaluator(Evaluator):
         raise self.fail(f"Could not find property '{name}' on {_java_type(base)}")
 
     def _filter(self, node: n.Filter, scope: AnyScope) -> Any:
-        base = self.eval(node.base, scope)
-        key = self.eval(node.condition, scope)
+        base = self.visit(node.base, scope)
+        key = self.visit(node.condition, scope)
         if base is None or key is None:
             return None
         if isinstance(base, dict):
@@ -127,7 +127,7 @@ class JuelEvaluator(Evaluator):
     # -- operators ------------------------------------------------------------
 
     def _unary(self, node: n.Unary, scope: AnyScope) -> Any:
-        value = self.eval(node.operand, scope)
+        value = self.visit(node.operand, scope)
         if node.op == "-":
             return -self._number(value)
         if node.op == "not":
@@ -139,11 +139,11 @@ class JuelEvaluator(Evaluator):
     def _binary(self, node: n.Binary, scope: AnyScope) -> Any:
         op = node.op
         if op == "and":
-            return self._boolean(self.eval(node.left, scope)) and self._boolean(self.eval(node.right, scope))
+            return self._boolean(self.visit(node.left, scope)) and self._boolean(self.visit(node.right, scope))
         if op == "or":
-            return self._boolean(self.eval(node.left, scope)) or self._boolean(self.eval(node.right, scope))
-        left = self.eval(node.left, scope)
-        right = self.eval(node.right, scope)
+            return self._boolean(self.visit(node.left, scope)) or self._boolean(self.visit(node.right, scope))
+        left = self.visit(node.left, scope)
+        right = self.visit(node.right, scope)
         if op == "=":
             return self._equals(left, right)
         if op == "!=":
@@ -190,18 +190,18 @@ class JuelEvaluator(Evaluator):
         return {"<": order < 0, "<=": order <= 0, ">": order > 0, ">=": order >= 0}[op]
 
     def _if(self, node: n.If, scope: AnyScope) -> Any:
-        if self._boolean(self.eval(node.condition, scope)):
-            return self.eval(node.then, scope)
-        return self.eval(node.otherwise, scope)
+        if self._boolean(self.visit(node.condition, scope)):
+            return self.visit(node.then, scope)
+        return self.visit(node.otherwise, scope)
 
     def _template(self, node: n.Template, scope: AnyScope) -> Any:
-        return self.check_string("".join(self.text(self.eval(part, scope)) for part in node.parts))
+        return self.check_string("".join(self.text(self.visit(part, scope)) for part in node.parts))
 
     # -- methods --------------------------------------------------------------
 
     def _method_call(self, node: n.MethodCall, scope: AnyScope) -> Any:
-        target = self.eval(node.target, scope)
-        args = [self.eval(arg, scope) for arg in node.args]
+        target = self.visit(node.target, scope)
+        args = [self.visit(arg, scope) for arg in node.args]
         method = node.method
         if target is EXECUTION:
             return self._execution_method(method, args)
