@@ -243,11 +243,15 @@ def bench_services(sizes: Sizes) -> None:
 
 
 @contextmanager
-def celery_worker() -> Iterator[None]:
-    """A real `celery -A config worker` on the benchmark Redis db; stopped on the way out."""
+def celery_worker(broker_url: str = REDIS_URL, include: tuple[str, ...] = ("bench.celery_chain",)) -> Iterator[None]:
+    """A real `celery -A config worker` on the benchmark Redis db (flushed first); stopped on the way out.
+
+    The worker inherits this process's environment (the caller has set its DATABASE_URL
+    and CELERY_BROKER_URL, which must be ``broker_url``).
+    """
     import redis
 
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    redis.Redis.from_url(broker_url).flushdb()
     log = tempfile.NamedTemporaryFile(prefix="bench-worker-", suffix=".log", delete=False)
     command = [
         sys.executable,
@@ -256,8 +260,7 @@ def celery_worker() -> Iterator[None]:
         "-A",
         "config",
         "worker",
-        "--include",
-        "bench.celery_chain",
+        *(argument for module in include for argument in ("--include", module)),
         "--pool",
         "prefork",
         "--concurrency",

@@ -9,7 +9,9 @@ seed version, and a later run with the same size reuses the rows (it only
 re-opens the incidents a previous run's bulk retry resolved). Then it measures
 server time (Django's test Client, the whole middleware stack, no network)
 of the Operate pages, logged in as an operator, and runs a bulk retry end to
-end with the batch's chunks called inline in this process (no Celery).
+end: submitted as a batch and worked through by a real Celery worker (Redis
+broker, db 8), from submit until the batch is completed (`bulk_retry_10k_s`);
+`--bulk-inline` calls the chunks in this process instead (no Celery).
 
 What is seeded, per instance (4 processes, 2 deployed versions each):
   states: ~70% completed, 20% active (waiting at an external job), 5% cancelled,
@@ -49,7 +51,7 @@ BULK_MESSAGE = "Payment gateway timeout after {n} ms"
 ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings",
     "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB_NAME}",
-    "CELERY_BROKER_URL": "filesystem://",
+    "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/8"),
     "CELERY_TASK_ALWAYS_EAGER": "false",
     "DEBUG": "false",
     "LOG_LEVEL": "WARNING",
@@ -758,7 +760,7 @@ def measure_pages(sizes: Sizes) -> None:
     report("process_version", timed(client, versions(), sizes.dashboard_reps // 5, 200))
 
 
-def measure_bulk_retry(sizes: Sizes) -> None:
+def measure_bulk_retry(sizes: Sizes, *, inline: bool) -> None:
     from django.contrib.auth.models import User
 
     from orchestration.models import BatchOperation, Incident
@@ -773,21 +775,28 @@ def measure_bulk_retry(sizes: Sizes) -> None:
         {"process": "order", "fingerprint": fp},
         actor=operator,
         params={"fingerprint": fp},
-        dispatch=False,
+        dispatch=not inline,  # the first chunk is sent to the worker after commit
     )
     submitted = time.perf_counter()
     chunks = 0
-    while True:
-        result = batches.run_batch_chunk(batch.key, dispatch=False)
+    if inline:
+        while batches.run_batch_chunk(batch.key, dispatch=False).state == BatchOperation.State.RUNNING:
+            chunks += 1
         chunks += 1
-        if result.state != BatchOperation.State.RUNNING:
-            break
+    else:
+        deadline = time.monotonic() + 600
+        while BatchOperation.objects.filter(key=batch.key, state=BatchOperation.State.RUNNING).exists():
+            if time.monotonic() > deadline:
+                raise RuntimeError("the bulk retry did not finish within 600 s")
+            time.sleep(0.05)
+        chunks = math.ceil(sizes.bulk / batches.CHUNK_SIZE)
     elapsed = time.perf_counter() - started
     batch.refresh_from_db()
     assert batch.total == sizes.bulk, (batch.total, sizes.bulk)
     assert batch.succeeded == sizes.bulk, (batch.succeeded, batch.failed, batch.skipped)
     assert not Incident.objects.filter(fingerprint=fp, state="open").exists()
     label = "bulk_retry_10k_s" if sizes.bulk == 10_000 else f"bulk_retry_{sizes.bulk // 1000}k_s"
+    emit("bulk_retry_path", "inline chunks (no Celery)" if inline else "Celery worker (prefork 2, Redis broker)")
     emit("bulk_retry_items", batch.total)
     emit("bulk_retry_chunks", chunks)
     emit("bulk_retry_submit_s", submitted - started)
@@ -809,6 +818,8 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100,000 instances, bulk retry of 1,000")
     parser.add_argument("--reseed", action="store_true", help="seed again even if the marker matches")
     parser.add_argument("--skip-bulk", action="store_true", help="measure the pages only")
+    parser.add_argument("--bulk-only", action="store_true", help="measure the bulk retry only")
+    parser.add_argument("--bulk-inline", action="store_true", help="run the bulk retry's chunks in this process, without Celery")
     parser.add_argument("--seed-only", action="store_true", help="seed (if needed) and stop")
     args = parser.parse_args()
     sizes = QUICK if args.quick else FULL
@@ -825,9 +836,16 @@ def main() -> None:
         reset_bulk_group()
     if args.seed_only:
         return
-    measure_pages(sizes)
+    if not args.bulk_only:
+        measure_pages(sizes)
     if not args.skip_bulk:
-        measure_bulk_retry(sizes)
+        if args.bulk_inline:
+            measure_bulk_retry(sizes, inline=True)
+        else:
+            from bench.engine import celery_worker  # a real worker (prefork, 2 processes) on the bench broker
+
+            with celery_worker(ENV["CELERY_BROKER_URL"], include=()):
+                measure_bulk_retry(sizes, inline=False)
     emit("load_average_at_end", load_average())
     report_targets()
 

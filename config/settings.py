@@ -140,7 +140,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # the batch kind and the modification instruction kind are both "kind"
-    "ENUM_NAME_OVERRIDES": {"BatchKindEnum": "orchestration.models.batches.BatchOperation.Kind"},
+    "ENUM_NAME_OVERRIDES": {
+        "BatchKindEnum": "orchestration.models.batches.BatchOperation.Kind",
+        # an instance modification's "kind" and a modify batch's "op" take the same values
+        "ModificationOpEnum": "orchestration.services.modification.KINDS",
+    },
 }
 
 # Celery ----------------------------------------------------------------------
@@ -155,15 +159,28 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_BROKER_DIR / "processed"),
         "control_folder": str(_BROKER_DIR / "control"),
         "store_processed": False,
+        # kombu sleeps this long whenever the queue folder is empty (its default is 1 s,
+        # which a chain of short tasks pays at every hop)
+        "polling_interval": env_float("CELERY_POLLING_INTERVAL", 0.1),
     }
+    # One file per message: beat's sub-second schedule outruns this broker (expired
+    # copies pile up in out/ and delay real work), so the demo polls less often.
+    _TIMER_POLL_DEFAULT, _SWEEP_DEFAULT = 1.0, 5.0
+    # A late ack on this transport is only sent when the worker's loop comes round
+    # (at a delivery or after a 2 s idle wait): with every prefetched message unacked
+    # the worker stalls, capping it near one task a second. Ack on receipt instead;
+    # a job whose task is lost with a killed worker is re-dispatched by the sweeper.
+    _ACKS_LATE = False
 else:
     # Redis: a task not acknowledged within this time is delivered again; keep it
     # above the longest job handler. Long delays are never ETA tasks (timers are rows).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+    _TIMER_POLL_DEFAULT, _SWEEP_DEFAULT = 0.25, 1.0
+    _ACKS_LATE = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_ACKS_LATE = _ACKS_LATE
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
@@ -174,12 +191,12 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "fire-due-timers": {
         "task": "orchestration.tasks.fire_due_timers",
-        "schedule": env_float("TIMER_POLL_SECONDS", 0.25),
+        "schedule": env_float("TIMER_POLL_SECONDS", _TIMER_POLL_DEFAULT),
         "options": {"expires": 5},
     },
     "sweep-jobs": {
         "task": "orchestration.tasks.sweep_jobs",
-        "schedule": env_float("SWEEP_SECONDS", 1.0),
+        "schedule": env_float("SWEEP_SECONDS", _SWEEP_DEFAULT),
         "options": {"expires": 30},
     },
 }

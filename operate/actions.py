@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -40,8 +41,8 @@ def _get_instance_for_repair(request: HttpRequest, key: uuid.UUID) -> ProcessIns
     if not access.can_repair(request.user):
         raise PermissionDenied
     instance = selectors.get_instance(key)
-    if instance is None:
-        raise Http404("No such process instance.")
+    if instance is None or access.hides_process(request.user, instance.bpmn_process_id):
+        raise Http404("No such process instance.")  # hidden by a rule: as if unknown
     if not access.can_repair(request.user, process_id=instance.bpmn_process_id):
         # a per-process rule narrows the role (e.g. operators of payments may not touch kyc)
         raise PermissionDenied
@@ -99,7 +100,17 @@ def action_context(request: HttpRequest, detail: selectors.InstanceDetail, **bou
         "action_forms": action_forms,
         "open_incidents": _open_incidents(detail),
         "has_migration_targets": bool(action_forms["migrate"].fields["target"].choices),
+        "actions_signature": actions_signature(detail),
     }
+
+
+def actions_signature(detail: selectors.InstanceDetail) -> str:
+    """What the offered actions depend on (state, suspension, open incidents). The panel carries
+    it; the page's live poll sends it back and gets the panel again, out of band, when it changed
+    (e.g. the instance completed while the page was open: no cancel or suspend is offered any more)."""
+    instance = detail.instance
+    incidents = ",".join(sorted(str(i.key) for i in _open_incidents(detail)))
+    return f"{instance.state}|{int(bool(instance.suspended))}|{incidents}"
 
 
 def _panel(
@@ -260,7 +271,10 @@ def instance_migrate(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
         mapped = plan.mapping
         mapping = [(element_id, mapped.get(element_id, "")) for element_id in sorted(source_process.elements)]
     chosen = form.cleaned_data.get("target") if form.is_bound and form.is_valid() else None
+    # the full migration page: both diagrams, the mapping editable, then migrate this instance
+    page_query = urlencode({**({"target": chosen} if chosen else {}), "instance": str(instance.key)})
     context = {
+        "page_url": f"{reverse('operate:process_migrate', args=[instance.definition_id])}?{page_query}",
         "instance": instance,
         "target_definition": next((d for d in targets if str(d.key) == chosen), None),
         "form": form,

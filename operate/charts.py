@@ -37,6 +37,15 @@ def _layout(**overrides) -> dict:
     return layout
 
 
+def _count_axis(peak: int) -> dict:
+    """Y-axis settings for counts: whole-number ticks only (no 0.2 "instances").
+
+    The step is a round integer (1, 2, 5, 10, ...) giving about five ticks up to ``peak``.
+    """
+    step = max(1, int(_nice(peak / 5))) if peak > 0 else 1
+    return {"tickmode": "linear", "tick0": 0, "dtick": step, "tickformat": "d", "rangemode": "tozero"}
+
+
 def throughput_figure(minutes: list[dt.datetime], started: list[int], completed: list[int]) -> dict:
     """Instances started and completed per minute (one point per minute, oldest first)."""
     x = [m.isoformat() for m in minutes]
@@ -61,7 +70,7 @@ def throughput_figure(minutes: list[dt.datetime], started: list[int], completed:
         ],
         "layout": _layout(
             xaxis={"type": "date", "tickformat": "%H:%M"},
-            yaxis={"title": {"text": "per minute"}, "rangemode": "tozero"},
+            yaxis={"title": {"text": "per minute"}, **_count_axis(max([*started, *completed], default=0))},
         ),
     }
 
@@ -124,7 +133,7 @@ def duration_figure(seconds: list[float]) -> dict:
         "layout": _layout(
             showlegend=False,
             xaxis={"title": {"text": f"duration ({unit})"}, "rangemode": "tozero"},
-            yaxis={"title": {"text": "instances"}},
+            yaxis={"title": {"text": "instances"}, **_count_axis(max(counts, default=0))},
         ),
     }
 

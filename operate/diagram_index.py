@@ -26,7 +26,7 @@ from lxml import etree
 
 from orchestration.bpmn import BpmnError
 from orchestration.bpmn.layout import ensure_diagram
-from orchestration.bpmn.model import Definitions
+from orchestration.bpmn.model import Definitions, Edge
 from orchestration.bpmn.parser import parse_definitions
 from orchestration.bpmn.xml import BPMN_NS, BPMNDI_NS, load_xml, local
 
@@ -65,12 +65,18 @@ class Plane:
     element_id: str | None
     ids: tuple[str, ...]
     marker_visible: Mapping[str, bool] = field(default_factory=lambda: MappingProxyType({}))
+    # BPMNEdge messageVisibleKind by message flow id: "initiating" or "non_initiating"
+    message_visible: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
 class XmlIndex:
     items: Mapping[str, Item]
     planes: tuple[Plane, ...]
+    # BPMNEdges that draw no BPMN element (some exporters draw a data association that way,
+    # e.g. from a data object to a sequence flow), by their DI id; `items` holds each as an
+    # "association" and the plane lists the DI id.
+    edges: Mapping[str, Edge] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,7 @@ def _item(el: etree._Element, parent_id: str | None, categories: Mapping[str, st
     loop = None
     has_condition = False
     text = None
+    state = None
     source = el.get("sourceRef")
     target = el.get("targetRef")
     for child in el:
@@ -136,6 +143,8 @@ def _item(el: etree._Element, parent_id: str | None, categories: Mapping[str, st
             has_condition = True
         elif name == "text":
             text = _text(child)
+        elif name == "dataState" and child.get("name"):
+            state = child.get("name", "").strip()
         elif name == "sourceRef" and source is None:
             source = _text(child)
         elif name == "targetRef" and target is None:
@@ -150,6 +159,8 @@ def _item(el: etree._Element, parent_id: str | None, categories: Mapping[str, st
     label = el.get("name")
     if tag == "group" and el.get("categoryValueRef"):
         label = categories.get(el.get("categoryValueRef", "").strip()) or label
+    if state:  # a data object in a state is labelled "Name [State]", the state on its own line
+        label = f"{label}\n[{state}]" if label else f"[{state}]"
     return Item(
         id=el.get("id", ""),
         tag=tag,
@@ -183,24 +194,57 @@ def index_xml(root: etree._Element) -> XmlIndex:
 
     walk(root, None)
     planes = []
+    edges: dict[str, Edge] = {}
     for diagram in root.iterchildren(f"{{{BPMNDI_NS}}}BPMNDiagram"):
         for plane in diagram.iterchildren(f"{{{BPMNDI_NS}}}BPMNPlane"):
             ids = []
             visible = {}
+            message_visible = {}
             for el in plane:
-                if isinstance(el.tag, str) and el.get("bpmnElement"):
-                    ids.append(el.get("bpmnElement"))
-                    marker = el.get("isMarkerVisible")
-                    if marker is not None:
-                        visible[el.get("bpmnElement")] = marker.strip().lower() == "true"
+                if not isinstance(el.tag, str):
+                    continue
+                element_id = el.get("bpmnElement")
+                if not element_id:
+                    unbound = _unbound_edge(el, items, edges)
+                    if unbound:
+                        ids.append(unbound)
+                    continue
+                ids.append(element_id)
+                marker = el.get("isMarkerVisible")
+                if marker is not None:
+                    visible[element_id] = marker.strip().lower() == "true"
+                kind = el.get("messageVisibleKind")
+                if kind is not None:
+                    message_visible[element_id] = kind.strip()
             planes.append(
                 Plane(
                     element_id=plane.get("bpmnElement"),
                     ids=tuple(ids),
                     marker_visible=MappingProxyType(visible),
+                    message_visible=MappingProxyType(message_visible),
                 )
             )
-    return XmlIndex(items=MappingProxyType(items), planes=tuple(planes))
+    return XmlIndex(items=MappingProxyType(items), planes=tuple(planes), edges=MappingProxyType(edges))
+
+
+def _unbound_edge(el: etree._Element, items: dict[str, Item], edges: dict[str, Edge]) -> str | None:
+    """A BPMNEdge without bpmnElement, kept as an association under its DI id (None: not drawable)."""
+    di_id = el.get("id")
+    if local(el) != "BPMNEdge" or not di_id or di_id in items or di_id in edges:
+        return None
+    try:
+        waypoints = tuple(
+            (float(w.get("x", "")), float(w.get("y", "")))
+            for w in el
+            if isinstance(w.tag, str) and local(w) == "waypoint"
+        )
+    except ValueError:  # a waypoint without numbers: nothing sensible to draw
+        return None
+    if len(waypoints) < 2:
+        return None
+    edges[di_id] = Edge(element_id=di_id, waypoints=waypoints)
+    items[di_id] = Item(id=di_id, tag="association")
+    return di_id
 
 
 def load_source(xml: bytes | str) -> DiagramSource:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from orchestration.bpmn.model import Bounds, Definitions, Element
+from orchestration.bpmn.model import Bounds, Definitions, Edge, Element
 
 from . import diagram_shapes as s
-from .diagram_index import Item
+from .diagram_index import Item, XmlIndex
 from .diagram_shapes import n
 
 EVENTS = frozenset(
@@ -54,6 +54,7 @@ class NodeDrawing:
     """Shape drawing for the renderer (which provides these attributes and `_group`/`_grow`)."""
 
     defs: Definitions
+    index: XmlIndex | None
     items: Mapping[str, Item]
     plane_ids: frozenset[str]
     marker_visible: Mapping[str, bool]
@@ -67,6 +68,20 @@ class NodeDrawing:
 
     def _grow(self, x0: float, y0: float, x1: float, y1: float) -> None:
         raise NotImplementedError
+
+    @property
+    def _unbound_edges(self) -> Mapping[str, Edge]:
+        """DI edges that draw no BPMN element (see XmlIndex.edges)."""
+        return self.index.edges if self.index is not None else {}
+
+    def _message_marker(self, edge_id: str, pts: tuple[tuple[float, float], ...]) -> str:
+        """The envelope halfway along a message flow whose DI asks for it (messageVisibleKind)."""
+        planes = self.index.planes if self.index is not None else ()
+        kind = next((p.message_visible[edge_id] for p in planes if edge_id in p.message_visible), None)
+        if kind is None:
+            return ""
+        cx, cy = s.midpoint(pts)
+        return s.message_envelope(cx, cy, initiating=kind != "non_initiating")
 
     # -- shapes ----------------------------------------------------------------------
 
@@ -222,20 +237,7 @@ class NodeDrawing:
             if node.expanded:
                 out += s.text_block(node.name, b.x + 8, b.y + 3, b.width - 16, anchor="start")
             else:
-                # Centred; pushed below the type icon when there is room for that.
-                # Centred, clear of the type icon and the markers; smaller type when tight.
-                ceiling = b.y + (22 if icon else 2)
-                bottom = b.y + b.height - (18 if markers else 2)
-                for scale in (1.0, 0.85, 0.75):
-                    total = len(s.wrap(node.name, b.width - 10, scale)) * s.LINE_HEIGHT * scale
-                    if total <= bottom - ceiling:
-                        break
-                top = b.y + (b.height - total) / 2
-                if top < ceiling and ceiling + total <= bottom:
-                    top = ceiling
-                elif top + total > bottom:
-                    top = max(b.y + 2, bottom - total)
-                out += s.text_block(node.name, b.x + b.width / 2, top, b.width - 10, scale=scale)
+                out += self._task_label(node.name, b, node.label, icon=bool(icon), markers=bool(markers))
         if markers:
             total = len(markers) * 14 + (len(markers) - 1) * 4
             x = b.x + (b.width - total) / 2
@@ -244,6 +246,45 @@ class NodeDrawing:
                 out += f'<g transform="translate({n(x)} {n(y)})">{s.activity_marker(marker)}</g>'
                 x += 18
         return out
+
+    def _task_label(self, name: str, b: Bounds, label: Bounds | None, *, icon: bool, markers: bool) -> str:
+        """The name centred in the task, clear of the markers and of the type icon.
+
+        Wrapped as the modeller's DI label bounds wrap it when it has them, else to the task.
+        Below the icon when it fits there; else full-size lines may run beside the icon (top
+        left corner) when they stay clear of it, as in the MIWG references; else smaller type.
+        """
+        full = b.width - 10
+        widths = [full]
+        longest = max((len(word) for word in name.split()), default=0) * s.CHAR_WIDTH
+        if label is not None and longest <= label.width + 2 < full:
+            widths.insert(0, label.width + 2)
+        bottom = b.y + b.height - (18 if markers else 2)
+        ceilings = (b.y + 22, b.y + 2) if icon else (b.y + 2,)
+        for scale in (1.0, 0.85, 0.75):
+            for width in widths:
+                lines = s.wrap(name, width, scale)
+                step = s.LINE_HEIGHT * scale
+                total = len(lines) * step
+                for ceiling in ceilings:
+                    if total > bottom - ceiling:
+                        continue
+                    top = min(max(b.y + (b.height - total) / 2, ceiling), bottom - total)
+                    if icon and not self._clear_of_icon(lines, b, top, step, scale):
+                        continue
+                    return s.text_block(name, b.x + b.width / 2, top, width, scale=scale)
+        top = max(b.y + 2, bottom - total)  # too long for the box at any size: smallest type
+        return s.text_block(name, b.x + b.width / 2, top, full, scale=0.75)
+
+    @staticmethod
+    def _clear_of_icon(lines: list[str], b: Bounds, top: float, step: float, scale: float) -> bool:
+        """No centred line that starts above the icon's bottom (y+22) reaches its right edge (x+24)."""
+        for i, line in enumerate(lines):
+            if top + i * step >= b.y + 22:
+                break
+            if b.width / 2 - len(line) * s.CHAR_WIDTH * scale / 2 < 24:
+                return False
+        return True
 
     def _pool(self, node: Node) -> str:
         b = node.bounds
@@ -316,7 +357,19 @@ class NodeDrawing:
     # -- labels ----------------------------------------------------------------------
 
     def _label_in(self, text: str, label: Bounds) -> str:
-        width = max(label.width + 24, 40)
+        """Text in its DI label bounds, wrapped to their width as the modeller wrapped it.
+
+        Without font metrics the width per character is an estimate, so the text may take a
+        little more width (up to 24) where that keeps it within the lines the bounds hold.
+        """
+        lines = max(1, round(label.height / s.LINE_HEIGHT))
+        longest = max((len(word) for word in text.split()), default=0) * s.CHAR_WIDTH
+        width = label.width + 2
+        for extra in (2, 8, 16, 24):
+            width = label.width + extra
+            if len(s.wrap(text, width)) <= lines and longest <= width:  # and no word split
+                break
+        width = max(width, 40)
         self._grow(label.x, label.y, label.x + label.width, label.y + label.height)
         return s.text_block(text, label.x + label.width / 2, label.y, width)
 

@@ -103,35 +103,61 @@ def vertical_text(text: str, cx: float, cy: float, length: float) -> str:
 
 
 def marker_defs(prefix: str) -> str:
-    """Arrowheads for flows; the "-taken" variants carry the path colour."""
+    """Arrowheads for flows; the "-taken" variants carry the path colour.
+
+    Sized in user units (markerUnits="userSpaceOnUse", one viewBox unit = one diagram unit) as
+    bpmn-js and the MIWG references draw them: a 10x10 sequence flow arrowhead and a 16x8
+    conditional diamond, whatever the line's stroke width.
+    """
     out = []
+    size = 'viewBox="0 0 20 20" markerWidth="20" markerHeight="20" markerUnits="userSpaceOnUse"'
     for suffix, colour in (("", STROKE), ("-taken", "#1a7f37")):
         out.append(
-            f'<marker id="{prefix}seq{suffix}" viewBox="0 0 20 20" refX="11" refY="10" markerWidth="10" '
-            f'markerHeight="10" orient="auto"><path d="M1,5 L11,10 L1,15 Z" fill="{colour}" '
-            f'stroke="{colour}" stroke-width="1"/></marker>'
+            f'<marker id="{prefix}seq{suffix}" {size} refX="11" refY="10" orient="auto">'
+            f'<path d="M1,5 L11,10 L1,15 Z" fill="{colour}" stroke="{colour}" stroke-width="1"/></marker>'
         )
         out.append(
-            f'<marker id="{prefix}cond{suffix}" viewBox="0 0 20 20" refX="-1" refY="10" markerWidth="10" '
-            f'markerHeight="10" orient="auto"><path d="M0,10 L8,6 L16,10 L8,14 Z" fill="{FILL}" '
-            f'stroke="{colour}" stroke-width="1"/></marker>'
+            f'<marker id="{prefix}cond{suffix}" {size} refX="-1" refY="10" orient="auto">'
+            f'<path d="M0,10 L8,6 L16,10 L8,14 Z" fill="{FILL}" stroke="{colour}" stroke-width="1"/></marker>'
         )
     out.append(
-        f'<marker id="{prefix}msg-start" viewBox="0 0 20 20" refX="6" refY="6" markerWidth="20" '
-        f'markerHeight="20" markerUnits="userSpaceOnUse"><circle cx="6" cy="6" r="3.5" fill="{FILL}" '
+        f'<marker id="{prefix}msg-start" {size} refX="6" refY="6"><circle cx="6" cy="6" r="3.5" fill="{FILL}" '
         f'stroke="{STROKE}" stroke-width="1"/></marker>'
     )
     out.append(
-        f'<marker id="{prefix}msg-end" viewBox="0 0 20 20" refX="8.5" refY="5" markerWidth="20" '
-        f'markerHeight="20" markerUnits="userSpaceOnUse" orient="auto"><path d="M1,1 L9,5 L1,9 Z" '
-        f'fill="{FILL}" stroke="{STROKE}" stroke-width="1"/></marker>'
+        f'<marker id="{prefix}msg-end" {size} refX="11" refY="10" orient="auto">'
+        f'<path d="M1,5 L11,10 L1,15 Z" fill="{FILL}" stroke="{STROKE}" stroke-width="1"/></marker>'
     )
     out.append(
-        f'<marker id="{prefix}open" viewBox="0 0 20 20" refX="9" refY="5" markerWidth="20" '
-        f'markerHeight="20" markerUnits="userSpaceOnUse" orient="auto"><path d="M1,1 L9,5 L1,9" '
-        f'fill="none" stroke="{STROKE}" stroke-width="1"/></marker>'
+        f'<marker id="{prefix}open" {size} refX="11" refY="10" orient="auto">'
+        f'<path d="M1,5 L11,10 L1,15" fill="none" stroke="{STROKE}" stroke-width="1.2"/></marker>'
     )
     return "<defs>" + "".join(out) + "</defs>"
+
+
+def message_envelope(cx: float, cy: float, *, initiating: bool) -> str:
+    """The envelope BPMN DI's messageVisibleKind puts on a message flow (shaded: non-initiating)."""
+    x, y = cx - 10, cy - 7
+    fill = FILL if initiating else "#c8ccd2"
+    return (
+        f'<g class="bpmn-message-marker"><rect x="{n(x)}" y="{n(y)}" width="20" height="14" fill="{fill}" '
+        f'stroke="{STROKE}" stroke-width="1"/><path d="M{n(x)},{n(y)} L{n(cx)},{n(cy + 1)} L{n(x + 20)},{n(y)}" '
+        f'fill="none" stroke="{STROKE}" stroke-width="1"/></g>'
+    )
+
+
+def midpoint(pts) -> tuple[float, float]:  # noqa: ANN001
+    """The middle of a polyline's middle segment (the longer of the two middle ones for an even count)."""
+    segments = list(zip(pts, pts[1:], strict=False))
+    middle = len(segments) // 2
+    if len(segments) % 2 == 0:
+        candidates = segments[middle - 1 : middle + 1]
+        (a0, a1), (b0, b1) = candidates
+        longer = math.dist(a0, a1) >= math.dist(b0, b1)
+        (x0, y0), (x1, y1) = candidates[0] if longer else candidates[1]
+    else:
+        (x0, y0), (x1, y1) = segments[middle]
+    return (x0 + x1) / 2, (y0 + y1) / 2
 
 
 # -- event definition icons (36x36 frame, centre 18,18) -----------------------------
@@ -166,7 +192,8 @@ def _timer() -> str:
 _ICON_POLYGONS = {
     "signal": ((18, 8.5), (27.5, 25), (8.5, 25)),
     "escalation": ((18, 8), (25.5, 27), (18, 20), (10.5, 27)),
-    "error": ((9, 27), (13.5, 11), (19.5, 20), (23.5, 9.5), (27, 25), (22.5, 17), (16.5, 25.5)),
+    # a zig-zag bolt from the lower left to the upper right (the BPMN error glyph)
+    "error": ((9, 26.5), (15.8, 17.5), (22.6, 25.5), (27, 9), (21.6, 19.5), (15, 10.7)),
     "link": ((9, 14.5), (19, 14.5), (19, 10), (27.5, 18), (19, 26), (19, 21.5), (9, 21.5)),
     "multiple": ((18, 8.5), (27, 15), (23.5, 25.5), (12.5, 25.5), (9, 15)),
     "cancel": (
@@ -224,10 +251,7 @@ def event_icon(kind: str, filled: bool) -> str:
         return ""
     if kind == "parallelMultiple":
         fill = FILL  # never filled (only catching)
-    icon = f'<polygon points="{points(polygon)}" fill="{fill}" stroke="{STROKE}" stroke-linejoin="round"/>'
-    if kind == "error":  # the bolt reaches further out than the other icons
-        return f'<g transform="translate(18 18) scale(0.8) translate(-18 -18)">{icon}</g>'
-    return icon
+    return f'<polygon points="{points(polygon)}" fill="{fill}" stroke="{STROKE}" stroke-linejoin="round"/>'
 
 
 # -- gateway markers (50x50 frame) -------------------------------------------------
@@ -236,9 +260,9 @@ def event_icon(kind: str, filled: bool) -> str:
 def gateway_marker(tag: str, *, instantiate: bool = False, parallel_events: bool = False) -> str:
     s = f'stroke="{STROKE}"'
     if tag == "exclusiveGateway":
-        return f'<path d="M17,17 L33,33 M33,17 L17,33" {s} stroke-width="4" stroke-linecap="butt"/>'
+        return f'<path d="M16,16 L34,34 M34,16 L16,34" {s} stroke-width="4.5" stroke-linecap="butt"/>'
     if tag == "parallelGateway":
-        return f'<path d="M25,12 V38 M12,25 H38" {s} stroke-width="4"/>'
+        return f'<path d="M25,12 V38 M12,25 H38" {s} stroke-width="4.5"/>'
     if tag == "inclusiveGateway":
         return f'<circle cx="25" cy="25" r="11" fill="none" {s} stroke-width="2.5"/>'
     if tag == "complexGateway":
@@ -268,9 +292,9 @@ def _gear() -> str:
         r = 7.5 if i % 2 == 0 else 5.5
         teeth.append((8 + r * math.cos(a), 8 + r * math.sin(a)))
     return (
-        f'<polygon points="{points(teeth)}" fill="{FILL}" stroke="{STROKE}" stroke-width="1" '
+        f'<polygon points="{points(teeth)}" fill="{FILL}" stroke="{STROKE}" stroke-width="1.3" '
         'stroke-linejoin="round"/>'
-        f'<circle cx="8" cy="8" r="2.3" fill="{FILL}" stroke="{STROKE}"/>'
+        f'<circle cx="8" cy="8" r="2.3" fill="{FILL}" stroke="{STROKE}" stroke-width="1.3"/>'
     )
 
 

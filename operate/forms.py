@@ -198,30 +198,118 @@ class MigrateForm(forms.Form):
 # ---------------------------------------------------------------------------
 
 BULK_KINDS = [(value, label) for value, label in BatchOperation.Kind.choices]
+REASON_REQUIRED = ("cancel", "set_variables", "modify")
+# modify: a fixed number of instruction rows, plain fields (no JavaScript needed to add one)
+MODIFY_ROWS = 3
+BULK_MODIFY_OPS = [
+    ("move", "Move tokens from A to B"),
+    ("cancel", "Cancel the tokens in A"),
+    ("start_before", "Start a token before B"),
+    ("start_after", "Start a token after B"),
+]
 
 
 class BatchForm(forms.Form):
+    """The bulk form: one action for the selection, its reason and params.
+
+    Modify adds MODIFY_ROWS instruction rows (``op_N``, ``from_N``, ``to_N``,
+    ``variables_N``) whose element choices come from the pinned version's model:
+    ``sources`` (elements a token can wait at) and ``starts`` (elements a token
+    can be started at).
+    """
+
     kind = forms.ChoiceField(choices=BULK_KINDS, label="Action")
     reason = _reason(required=False)
     variables = JsonField(required=False, object_only=True, label="Variables (JSON object)")
     target = forms.ChoiceField(required=False, label="Target version (migrate)")
 
-    def __init__(self, *args: Any, targets: list | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        targets: list | None = None,
+        sources: list[tuple[str, str]] | None = None,
+        starts: list[tuple[str, str]] | None = None,
+        kind: str = "",
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
+        if kind in REASON_REQUIRED:
+            self.fields["reason"].label = "Reason"
+            self.fields["reason"].widget.attrs["required"] = True
         self.fields["target"].choices = [("", "—")] + [
             (str(d.key), f"{d.bpmn_process_id} v{d.version}") for d in (targets or [])
+        ]
+        for n in range(1, MODIFY_ROWS + 1):
+            self.fields[f"op_{n}"] = forms.ChoiceField(
+                required=False, choices=[("", "—")] + BULK_MODIFY_OPS, label=f"Instruction {n}"
+            )
+            self.fields[f"from_{n}"] = forms.ChoiceField(
+                required=False, choices=[("", "—")] + list(sources or []), label="A: where tokens are"
+            )
+            self.fields[f"to_{n}"] = forms.ChoiceField(
+                required=False, choices=[("", "—")] + list(starts or []), label="B: where a token starts"
+            )
+            self.fields[f"variables_{n}"] = JsonField(
+                required=False,
+                object_only=True,
+                label="Variables for the started token (JSON object, optional)",
+                widget=forms.TextInput(
+                    attrs={"spellcheck": "false", "class": "json", "placeholder": 'e.g. {"retry": true}'}
+                ),
+            )
+
+    def modify_rows(self) -> list[dict[str, Any]]:
+        """The instruction rows' bound fields, for the template."""
+        return [
+            {"number": n, "fields": [self[f"{name}_{n}"] for name in ("op", "from", "to", "variables")]}
+            for n in range(1, MODIFY_ROWS + 1)
         ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         kind = data.get("kind")
-        if kind in ("cancel", "set_variables") and not data.get("reason"):
+        if kind in REASON_REQUIRED and not data.get("reason"):
             self.add_error("reason", "A reason is required for this action.")
         if kind == "set_variables" and not data.get("variables"):
             self.add_error("variables", "Enter the variables to set.")
         if kind == "migrate" and not data.get("target"):
             self.add_error("target", "Choose the version to migrate to.")
+        if kind == "modify":
+            self._clean_instructions(data)
         return data
+
+    def _clean_instructions(self, data: dict[str, Any]) -> None:
+        used = 0
+        for n in range(1, MODIFY_ROWS + 1):
+            op = data.get(f"op_{n}")
+            if not op:
+                continue
+            used += 1
+            if op in ("move", "cancel") and not data.get(f"from_{n}"):
+                self.add_error(f"from_{n}", "Choose the element whose tokens to take (A).")
+            if op != "cancel" and not data.get(f"to_{n}"):
+                self.add_error(f"to_{n}", "Choose the element to start at (B).")
+            if op == "cancel" and data.get(f"variables_{n}"):
+                self.add_error(f"variables_{n}", "Cancel starts no token: leave the variables empty.")
+        if not used and "op_1" not in self.errors:
+            self.add_error("op_1", "Choose at least one instruction.")
+
+    def instructions(self) -> list[dict[str, Any]]:
+        data = self.cleaned_data
+        rows = []
+        for n in range(1, MODIFY_ROWS + 1):
+            op = data.get(f"op_{n}")
+            if not op:
+                continue
+            row: dict[str, Any] = {"op": op}
+            if op == "move":
+                row.update({"from": data[f"from_{n}"], "to": data[f"to_{n}"]})
+            else:
+                row["element"] = data[f"from_{n}"] if op == "cancel" else data[f"to_{n}"]
+            if data.get(f"variables_{n}"):
+                row["variables"] = data[f"variables_{n}"]
+            rows.append(row)
+        return rows
 
     def params(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -230,6 +318,8 @@ class BatchForm(forms.Form):
             params["variables"] = data["variables"]
         if data["kind"] == "migrate":
             params["target_definition"] = data["target"]
+        if data["kind"] == "modify":
+            params["instructions"] = self.instructions()
         return params
 
 

@@ -20,7 +20,7 @@ from orchestration.models import Incident, ProcessInstance, Variable
 from orchestration.services import saved_views
 
 from .forms import CsvExportForm, InstanceFilterForm, SavedViewForm
-from .permissions import viewer_required
+from .permissions import masked_search_refused, viewer_required
 
 _SLICE = 1000
 
@@ -67,7 +67,8 @@ def _rows(filters, columns: list[str], variable_names: list[str], user=None) -> 
     labels = dict(CsvExportForm.base_fields["col"].choices)
     yield [labels[c] for c in columns] + variable_names
     after = None
-    base = filter_instances(filters, ProcessInstance.objects.select_related("definition"))
+    hidden = access.hidden_processes(user)  # a rule's hidden processes are not exported
+    base = filter_instances(filters, ProcessInstance.objects.select_related("definition"), hidden=hidden)
     while True:
         rows = list(order_instances(base, filters.sort, after)[:_SLICE])
         if not rows:
@@ -103,6 +104,9 @@ def instances_export(request: HttpRequest) -> HttpResponse:
     export = CsvExportForm(request.GET)
     if not form.is_valid() or not export.is_valid():
         messages.error(request, "The export's filters or columns are not valid.")
+        return redirect(f"{reverse('operate:instances')}?{request.GET.urlencode()}")
+    if masked_search_refused(form, request.user):
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(f"{reverse('operate:instances')}?{request.GET.urlencode()}")
     writer = csv.writer(_Echo())
     rows = _rows(form.to_filter(), export.columns(), export.variable_names(), request.user)

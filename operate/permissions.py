@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from orchestration import access
+from orchestration.instance_search import FilterError, check_masked_conditions
 
 
 def viewer_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -49,3 +51,16 @@ def deploy_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def masked_search_refused(form: forms.Form, user) -> bool:
+    """After a valid instance filter form: a search condition on a variable masked for
+    ``user`` would reveal its value by the number of matches, so it becomes an error on the
+    form's field (q or v) and the caller shows no results. True when refused."""
+    try:
+        check_masked_conditions(form.to_filter(), user)
+    except FilterError as exc:
+        for name, problem in exc.errors.items():
+            form.add_error(name if name in form.fields else None, problem)
+        return True
+    return False

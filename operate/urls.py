@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import actions, bulk, instance_list, views
+from . import actions, bulk, instance_list, migration, views
 
 app_name = "operate"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("processes/deploy/", views.process_deploy, name="process_deploy"),
     path("processes/<uuid:key>/", views.process, name="process"),
     path("processes/<uuid:key>/diff/", views.process_diff, name="process_diff"),
+    path("processes/<uuid:key>/migrate/", migration.process_migrate, name="process_migrate"),
     path("instances/", views.instances, name="instances"),
     path("instances/<uuid:key>/", views.instance, name="instance"),
     path("instances/export.csv", instance_list.instances_export, name="instances_export"),
@@ -32,4 +33,5 @@ urlpatterns = [
     path("batches/<uuid:key>/resume/", bulk.batch_resume, name="batch_resume"),
     path("batches/<uuid:key>/cancel/", bulk.batch_cancel, name="batch_cancel"),
     path("batches/<uuid:key>/retry-failed/", bulk.batch_retry_failed, name="batch_retry_failed"),
+    path("batches/<uuid:key>/migrate-rest/", migration.batch_migrate_rest, name="batch_migrate_rest"),
 ]

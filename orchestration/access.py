@@ -15,7 +15,10 @@ Three layers, each written one condition per line:
 3. **Objects**: user tasks (``may_see_task``, ``may_claim_task``, ...) and sensitive
    variables (``mask_variables``), declared per process (``MaskedVariable`` rows).
 
-Every answer is cached on the user object for the request (one query per kind).
+Every answer is cached on the user object for the request (one query per kind; the
+rules come with the groups). Per-object checks and the rules on work that spans
+processes (hidden processes, job activation, messages, signals) are in
+``access_rules`` and re-exported here.
 """
 
 from __future__ import annotations
@@ -77,25 +80,37 @@ def group_names_of(user: Any) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, "_orchestration_groups", None)
     if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        user._orchestration_groups = cached
+        _load_groups_and_rules(user)
+        cached = user._orchestration_groups
     return cached
+
+
+def _load_groups_and_rules(user: Any) -> None:
+    """One query for the user's groups and their ProcessPermission rows (a left join: a
+    group without rules is one row of NULLs), cached on the user for the request. Pages
+    that ask for roles then get the rules for free, so filtering by rule costs no query."""
+    groups: set[str] = set()
+    rules: dict[tuple[str, str], bool] = {}
+    rows = user.groups.values_list(
+        "name", "process_permissions__bpmn_process_id", "process_permissions__capability", "process_permissions__allow"
+    )
+    for name, process_id, capability, allow in rows:
+        groups.add(name)
+        if process_id is None:
+            continue
+        key = (process_id, capability)
+        rules[key] = rules.get(key, True) and allow
+    user._orchestration_groups = frozenset(groups)
+    user._orchestration_process_rules = rules
 
 
 def _process_rules(user: Any) -> dict[tuple[str, str], bool]:
     """(process id, capability) -> allowed, from the user's groups; a deny wins."""
     cached = getattr(user, "_orchestration_process_rules", None)
-    if cached is not None:
-        return cached
-    from .models import ProcessPermission
-
-    rules: dict[tuple[str, str], bool] = {}
-    rows = ProcessPermission.objects.filter(group__user=user).values_list("bpmn_process_id", "capability", "allow")
-    for process_id, capability, allow in rows:
-        key = (process_id, capability)
-        rules[key] = rules.get(key, True) and allow
-    user._orchestration_process_rules = rules
-    return rules
+    if cached is None:
+        _load_groups_and_rules(user)
+        cached = user._orchestration_process_rules
+    return cached
 
 
 def has_capability(user, capability: str, process_id: str | None = None) -> bool:
@@ -373,3 +388,33 @@ def mask_audit_data(user, bpmn_process_id: str, data: Any, *, mask: Any = MASK) 
         for name, change in data["diff"].items()
     }
     return {**data, "diff": diff}
+
+
+def masked_anywhere(user, name: str) -> bool:
+    """Is a variable of this name masked for the user on some process? Then it may not be a
+    search condition anywhere: the number of matches would reveal its value."""
+    from .models import MaskedVariable
+
+    processes = set(MaskedVariable.objects.filter(name=name).values_list("bpmn_process_id", flat=True))
+    return any(name in masked_names(user, process_id) for process_id in processes)
+
+
+# Per-process rules on objects, activation, correlation and broadcast (re-exported here).
+from .access_rules import (  # noqa: E402, F401
+    CHANGE_CAPABILITIES,
+    activation_excluded,
+    check_batch,
+    check_broadcast,
+    check_change,
+    check_processes,
+    check_selection,
+    check_start,
+    correlation_excluded,
+    hidden_processes,
+    hides_process,
+    incident_for_change,
+    instance_for_change,
+    job_for_change,
+    may_change,
+    may_start,
+)

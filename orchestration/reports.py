@@ -7,17 +7,19 @@ rows or small dataclasses out, a fixed number of queries per call, no writes.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, F, Q
-from django.db.models.functions import Trunc
+from django.db.models import Count, F, Q, QuerySet, TextField
+from django.db.models.functions import Cast, Trunc
 from django.utils import timezone
 
 from .models import BatchItem, BatchOperation, Incident, Job, ProcessInstance, SavedView
 from .models.incidents import fingerprint as fingerprint_of
-from .selectors import list_open_incident_groups
+from .selectors import list_open_incident_groups, open_incidents
 
 # ---------------------------------------------------------------------------
 # Incidents board
@@ -41,19 +43,24 @@ class BoardGroup:
     recent: list[Incident] = field(default_factory=list)  # the newest open ones, with their instance
 
 
-def list_incident_board(*, now: dt.datetime | None = None, recent_per_group: int = 20) -> list[BoardGroup]:
+def list_incident_board(
+    *, now: dt.datetime | None = None, recent_per_group: int = 20, hidden: Collection[str] = ()
+) -> list[BoardGroup]:
     """Open incident groups with where they occur, a per-hour history and their newest incidents (four queries).
 
     The history counts every incident of the fingerprint raised in the last 24 hours,
-    resolved or not: a group that keeps coming back shows it.
+    resolved or not: a group that keeps coming back shows it. Incidents of the ``hidden``
+    process ids (``access.hidden_processes``) are left out everywhere.
     """
     now = now or timezone.now()
-    groups = [BoardGroup(**_plain(g)) for g in list_open_incident_groups(recent_per_group=recent_per_group)]
+    groups = [
+        BoardGroup(**_plain(g)) for g in list_open_incident_groups(recent_per_group=recent_per_group, hidden=hidden)
+    ]
     if not groups:
         return []
     by_fingerprint = {g.fingerprint: g for g in groups}
     versions = (
-        Incident.objects.filter(state=Incident.State.OPEN)
+        open_incidents(hidden)
         .order_by()
         .values("fingerprint", "bpmn_process_id", "instance__definition__version")
         .annotate(n=Count("key"))
@@ -67,9 +74,11 @@ def list_incident_board(*, now: dt.datetime | None = None, recent_per_group: int
     since = this_hour - dt.timedelta(hours=SPARK_HOURS - 1)
     for group in groups:
         group.hourly = [0] * SPARK_HOURS
+    recently = Incident.objects.filter(fingerprint__in=list(by_fingerprint), created_at__gte=since)
+    if hidden:
+        recently = recently.exclude(bpmn_process_id__in=sorted(hidden))
     hourly = (
-        Incident.objects.filter(fingerprint__in=list(by_fingerprint), created_at__gte=since)
-        .annotate(hour=Trunc("created_at", "hour", tzinfo=dt.UTC))
+        recently.annotate(hour=Trunc("created_at", "hour", tzinfo=dt.UTC))
         .order_by()
         .values("fingerprint", "hour")
         .annotate(n=Count("key"))
@@ -101,11 +110,13 @@ class RetryingJobs:
     jobs: list[Job]
 
 
-def list_retrying_jobs(*, limit: int = 50) -> RetryingJobs:
+def list_retrying_jobs(*, limit: int = 50, hidden: Collection[str] = ()) -> RetryingJobs:
     # a failed attempt leaves its error message on the job; retries left means no incident yet
     jobs = Job.objects.filter(state__in=(Job.State.ACTIVATABLE, Job.State.LOCKED), retries__gt=0).exclude(
         error_message=""
     )
+    if hidden:
+        jobs = jobs.exclude(bpmn_process_id__in=sorted(hidden))
     rows = list(jobs.select_related("instance").order_by("-updated_at", "key")[:limit])
     for job in rows:
         job.fingerprint = fingerprint_of(job.error_message)
@@ -117,12 +128,32 @@ def list_retrying_jobs(*, limit: int = 50) -> RetryingJobs:
 # ---------------------------------------------------------------------------
 
 
-def list_batches(*, limit: int = 100) -> list[BatchOperation]:
-    return list(BatchOperation.objects.order_by("-created_at", "key")[:limit])
+def _without_hidden_batches(batches: QuerySet[BatchOperation], hidden: Collection[str]) -> QuerySet[BatchOperation]:
+    """Batches with an item on an instance of a ``hidden`` process are left out, whoever created
+    them: their items would show that process's instances. No condition when ``hidden`` is empty.
+
+    Reads ``process_ids`` (stored at creation), not the items: a text match on the JSON array,
+    the same on PostgreSQL and SQLite. Process ids are XML NCNames (no quote, no backslash),
+    so ``"id"`` with its quotes matches one whole element of the array and nothing else."""
+    if not hidden:
+        return batches
+    touching = Q()
+    for process_id in sorted(hidden):
+        touching |= Q(process_ids_text__contains=json.dumps(process_id))
+    return batches.alias(process_ids_text=Cast("process_ids", output_field=TextField())).exclude(touching)
 
 
-def get_batch(key: uuid.UUID) -> BatchOperation | None:
-    return BatchOperation.objects.filter(key=key).first()
+def visible_batches(*, hidden: Collection[str] = ()) -> QuerySet[BatchOperation]:
+    """Every batch but those with an item of a ``hidden`` process (unordered; the API pages it)."""
+    return _without_hidden_batches(BatchOperation.objects.all(), hidden)
+
+
+def list_batches(*, limit: int = 100, hidden: Collection[str] = ()) -> list[BatchOperation]:
+    return list(visible_batches(hidden=hidden).order_by("-created_at", "key")[:limit])
+
+
+def get_batch(key: uuid.UUID, *, hidden: Collection[str] = ()) -> BatchOperation | None:
+    return _without_hidden_batches(BatchOperation.objects.filter(key=key), hidden).first()
 
 
 @dataclass(frozen=True)
@@ -174,8 +205,11 @@ class Throughput:
     completed: list[int]
 
 
-def count_throughput_per_minute(*, now: dt.datetime | None = None, minutes: int = 60) -> Throughput:
-    """Instances started and completed per minute over the last hour (two grouped queries)."""
+def count_throughput_per_minute(
+    *, now: dt.datetime | None = None, minutes: int = 60, hidden: Collection[str] = ()
+) -> Throughput:
+    """Instances started and completed per minute over the last hour (two grouped queries),
+    not counting the ``hidden`` process ids."""
     now = now or timezone.now()
     this_minute = now.replace(second=0, microsecond=0)
     since = this_minute - dt.timedelta(minutes=minutes - 1)
@@ -183,9 +217,11 @@ def count_throughput_per_minute(*, now: dt.datetime | None = None, minutes: int 
 
     def per_minute(column: str, **conditions) -> list[int]:
         counts = [0] * minutes
+        instances = ProcessInstance.objects.filter(**{f"{column}__gte": since}, **conditions)
+        if hidden:
+            instances = instances.exclude(bpmn_process_id__in=sorted(hidden))
         rows = (
-            ProcessInstance.objects.filter(**{f"{column}__gte": since}, **conditions)
-            .annotate(minute=Trunc(column, "minute", tzinfo=dt.UTC))
+            instances.annotate(minute=Trunc(column, "minute", tzinfo=dt.UTC))
             .order_by()
             .values("minute")
             .annotate(n=Count("key"))
@@ -203,14 +239,19 @@ def count_throughput_per_minute(*, now: dt.datetime | None = None, minutes: int 
     )
 
 
-def list_completed_durations(*, now: dt.datetime | None = None, hours: int = 24, limit: int = 5000) -> list[float]:
-    """Seconds from start to end of the instances completed in the last day (the newest ``limit``)."""
+def list_completed_durations(
+    *, now: dt.datetime | None = None, hours: int = 24, limit: int = 5000, hidden: Collection[str] = ()
+) -> list[float]:
+    """Seconds from start to end of the instances completed in the last day (the newest ``limit``),
+    not of the ``hidden`` process ids."""
     now = now or timezone.now()
+    completed = ProcessInstance.objects.filter(
+        state=ProcessInstance.State.COMPLETED, ended_at__gte=now - dt.timedelta(hours=hours)
+    )
+    if hidden:
+        completed = completed.exclude(bpmn_process_id__in=sorted(hidden))
     rows = (
-        ProcessInstance.objects.filter(
-            state=ProcessInstance.State.COMPLETED, ended_at__gte=now - dt.timedelta(hours=hours)
-        )
-        .annotate(duration=F("ended_at") - F("started_at"))
+        completed.annotate(duration=F("ended_at") - F("started_at"))
         .order_by("-ended_at")
         .values_list("duration", flat=True)[:limit]
     )

@@ -3,7 +3,8 @@
 Selectors own ``select_related``/``annotate`` so views and templates never
 trigger a query per row. They take plain values (keys, names, filters), not
 requests, and never write. Permission checks happen in the callers, through
-``orchestration.access``.
+``orchestration.access``; list selectors take ``hidden`` (the process ids a rule hides
+from the reader, ``access.hidden_processes``) and add no condition when it is empty.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -29,6 +30,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Cast, RowNumber
+from django.utils import timezone
 
 from .instance_search import Cursor, InstanceFilter, filter_instances, order_instances  # noqa: F401
 from .models import (
@@ -134,10 +136,15 @@ class ProcessSummary:
         return self.versions[0]
 
 
-def list_processes() -> list[ProcessSummary]:
-    """Definitions grouped by process id (one query)."""
+def _visible(definitions: Iterable[ProcessDefinition], hidden: Collection[str]) -> list[ProcessDefinition]:
+    """The definitions of processes not in ``hidden`` (filtered here: the counting query stays one plan)."""
+    return [d for d in definitions if d.bpmn_process_id not in hidden] if hidden else list(definitions)
+
+
+def list_processes(*, hidden: Collection[str] = ()) -> list[ProcessSummary]:
+    """Definitions grouped by process id (one query); ``hidden`` process ids are left out."""
     summaries = []
-    definitions = list_definitions_with_counts()
+    definitions = _visible(list_definitions_with_counts(), hidden)
     for process_id, rows in groupby(definitions, key=lambda d: d.bpmn_process_id):
         versions = list(rows)
         summaries.append(
@@ -157,11 +164,12 @@ class DashboardCounts:
     totals: CountTotals
 
 
-def count_instances_by_definition() -> DashboardCounts:
-    """Counts per process id and version, for the versions that have any instance."""
+def count_instances_by_definition(*, hidden: Collection[str] = ()) -> DashboardCounts:
+    """Counts per process id and version, for the versions that have any instance
+    (not of the ``hidden`` process ids)."""
     rows = [
         d
-        for d in list_definitions_with_counts()
+        for d in _visible(list_definitions_with_counts(), hidden)
         if d.active_count or d.completed_count or d.cancelled_count or d.open_incident_count
     ]
     return DashboardCounts(rows=rows, totals=_totals(rows))
@@ -171,12 +179,9 @@ def get_definition(key: uuid.UUID) -> ProcessDefinition | None:
     return ProcessDefinition.objects.select_related("deployment").filter(key=key).first()
 
 
-def list_process_ids() -> list[str]:
-    return list(
-        ProcessDefinition.objects.order_by("bpmn_process_id")
-        .values_list("bpmn_process_id", flat=True)
-        .distinct()
-    )
+def list_process_ids(*, hidden: Collection[str] = ()) -> list[str]:
+    ids = ProcessDefinition.objects.order_by("bpmn_process_id").values_list("bpmn_process_id", flat=True).distinct()
+    return [p for p in ids if p not in hidden]
 
 
 # ---------------------------------------------------------------------------
@@ -197,14 +202,21 @@ class IncidentGroup:
     recent: list[Incident] = field(default_factory=list)
 
 
-def list_open_incident_groups(recent_per_group: int = 0) -> list[IncidentGroup]:
+def open_incidents(hidden: Collection[str] = ()) -> QuerySet[Incident]:
+    """Open incidents, without those of the ``hidden`` process ids (no condition when empty)."""
+    incidents = Incident.objects.filter(state=Incident.State.OPEN)
+    return incidents.exclude(bpmn_process_id__in=sorted(hidden)) if hidden else incidents
+
+
+def list_open_incident_groups(recent_per_group: int = 0, *, hidden: Collection[str] = ()) -> list[IncidentGroup]:
     """Open incidents grouped by fingerprint, the largest group first.
 
     With ``recent_per_group``, each group also carries its most recent
-    incidents (with their instance), fetched in one more query.
+    incidents (with their instance), fetched in one more query. Incidents of the
+    ``hidden`` process ids are left out.
     """
     aggregates = (
-        Incident.objects.filter(state=Incident.State.OPEN)
+        open_incidents(hidden)
         .order_by()
         .values("fingerprint")
         .annotate(
@@ -221,7 +233,7 @@ def list_open_incident_groups(recent_per_group: int = 0) -> list[IncidentGroup]:
         return groups
     by_fingerprint = {g.fingerprint: g for g in groups}
     recent = (
-        Incident.objects.filter(state=Incident.State.OPEN)
+        open_incidents(hidden)
         .select_related("instance", "instance__definition")
         .annotate(
             rank=Window(
@@ -255,21 +267,32 @@ def _open_incidents_of_instance() -> Exists:
     return Exists(Incident.objects.filter(instance=OuterRef("pk"), state=Incident.State.OPEN))
 
 
-def list_instances(filters: InstanceFilter, *, after: Cursor | None = None, limit: int = 50) -> InstancePage:
+def list_instances(
+    filters: InstanceFilter, *, after: Cursor | None = None, limit: int = 50, hidden: Collection[str] = ()
+) -> InstancePage:
     """One page of instances in the filter's sort order (newest first by default), keyset-paginated.
 
-    Filters and keyset ordering live in ``instance_search``, shared with CSV export and batches.
+    Filters and keyset ordering live in ``instance_search``, shared with CSV export and batches;
+    ``hidden`` process ids (``access.hidden_processes``) are left out.
     """
     instances = ProcessInstance.objects.select_related("definition").annotate(
         has_open_incident=_open_incidents_of_instance()
     )
-    instances = order_instances(filter_instances(filters, instances), filters.sort, after)
+    instances = order_instances(filter_instances(filters, instances, hidden=hidden), filters.sort, after)
     rows = list(instances[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = Cursor.after_row(rows[-1], filters.sort)
     return InstancePage(instances=rows, next_cursor=next_cursor)
+
+
+def count_instances_capped(filters: InstanceFilter, *, cap: int, hidden: Collection[str] = ()) -> int:
+    """How many instances the filter matches, counting no further than ``cap + 1`` (a result
+    above ``cap`` means "more than cap"): COUNT over the filtered query with LIMIT, so a broad
+    filter over a million rows stops early instead of counting every match."""
+    matching = filter_instances(filters, ProcessInstance.objects.all(), hidden=hidden).order_by()
+    return matching[: cap + 1].count()
 
 
 def get_instance(key: uuid.UUID) -> ProcessInstance | None:
@@ -311,6 +334,9 @@ class InstanceDetail:
     incidents: list[Incident]
     audit_events: list[AuditEvent]
     children: list[ProcessInstance]
+    # every actor and element id of the instance's audit events (for the timeline's filter)
+    audit_actors: list[str] = field(default_factory=list)
+    audit_elements: list[str] = field(default_factory=list)
 
 
 def _variable_scopes(
@@ -338,8 +364,18 @@ def count_open_incidents_in_tree(instance: ProcessInstance) -> int:
     return Incident.objects.filter(instance_id__in=keys, state=Incident.State.OPEN).count()
 
 
-def get_instance_detail(instance: ProcessInstance, *, audit_limit: int = 1000) -> InstanceDetail:
-    """Everything the instance page shows, one query per kind of row."""
+def get_instance_detail(
+    instance: ProcessInstance,
+    *,
+    audit_limit: int = 1000,
+    hidden: Collection[str] = (),
+    audit_types: Collection[str] | None = None,
+    audit_element: str = "",
+    audit_actor: str = "",
+) -> InstanceDetail:
+    """Everything the instance page shows, one query per kind of row; called instances of the
+    ``hidden`` process ids are left out. The audit events can be narrowed to ``audit_types``,
+    one element id and one actor."""
     history = list(instance.element_instances.order_by("started_at", "key"))
     elements = {e.key: e for e in history}
     variables = list(instance.variables.all())
@@ -354,14 +390,26 @@ def get_instance_detail(instance: ProcessInstance, *, audit_limit: int = 1000) -
     )
     user_tasks = list(instance.user_tasks.order_by("-created_at", "key"))
     incidents = list(instance.incidents.select_related("job").order_by("state", "-created_at", "key"))
-    audit_events = list(AuditEvent.objects.filter(instance_key=instance.key).order_by("id")[:audit_limit])
+    all_events = AuditEvent.objects.filter(instance_key=instance.key)
+    events = all_events
+    if audit_types is not None:
+        events = events.filter(type__in=list(audit_types))
+    if audit_element:
+        events = events.filter(element_id=audit_element)
+    if audit_actor:
+        events = events.filter(actor=audit_actor)
+    audit_events = list(events.order_by("id")[:audit_limit])
+    audit_facets = set(all_events.order_by().values_list("actor", "element_id").distinct())
     children = list(instance.children.select_related("definition").order_by("started_at", "key"))
+    if hidden:
+        children = [c for c in children if c.bpmn_process_id not in hidden]
 
     waits: dict[uuid.UUID, list[str]] = {}
     for job in jobs:
         waits.setdefault(job.element_instance_key, []).append(f"job {job.type} ({job.state})")
     for timer in timers:
-        waits.setdefault(timer.element_instance_key, []).append(f"timer due {timer.due_at:%Y-%m-%d %H:%M:%S}")
+        due = timezone.localtime(timer.due_at)
+        waits.setdefault(timer.element_instance_key, []).append(f"timer due {due:%Y-%m-%d %H:%M:%S %Z}")
     for sub in subscriptions:
         label = f"message {sub.message_name}"
         if sub.correlation_key:
@@ -380,7 +428,7 @@ def get_instance_detail(instance: ProcessInstance, *, audit_limit: int = 1000) -
             waits.setdefault(child.parent_element_instance_key, []).append(label)
     for incident in incidents:
         if incident.state == Incident.State.OPEN:
-            waits.setdefault(incident.element_instance_key, []).append(f"incident: {incident.type}")
+            waits.setdefault(incident.element_instance_key, []).append(f"incident: {incident.get_type_display()}")
 
     waiting = [
         WaitingElement(element=e, waits_for=waits.get(e.key, []))
@@ -400,6 +448,8 @@ def get_instance_detail(instance: ProcessInstance, *, audit_limit: int = 1000) -
         incidents=incidents,
         audit_events=audit_events,
         children=children,
+        audit_actors=sorted({actor for actor, _ in audit_facets if actor}),
+        audit_elements=sorted({element for _, element in audit_facets if element}),
     )
 
 
@@ -577,11 +627,55 @@ def diagram_overlays_for_instance(instance: ProcessInstance) -> DiagramOverlays:
     return DiagramOverlays(elements=elements, taken_flows=frozenset(flows))
 
 
-def diagram_counts_for_definition(definition: ProcessDefinition) -> DiagramOverlays:
+# Median and p95 come from the newest completed element instances of the version, not from all
+# of them: sorting millions of rows on every ?overlay=duration view costs seconds. "Newest" is by
+# key: keys are time-ordered (orchestration.keys, UUIDv7), so the primary key index walks them
+# newest first and the query stops after DURATION_SAMPLE rows, on PostgreSQL and SQLite alike.
+DURATION_SAMPLE = 20_000
+
+
+def _percentile(ordered: list[float], fraction: float) -> float:
+    """Linear interpolation between closest ranks, as PostgreSQL's percentile_cont."""
+    position = fraction * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def _counts_with_percentiles(counts: QuerySet, newest: QuerySet) -> list[dict[str, object]]:
+    """PostgreSQL: the per-element counts joined to median and p95 (percentile_cont) over the
+    ``newest`` sample, in one statement (the heatmap costs no more queries than the counts)."""
+    counts_sql, counts_params = counts.query.sql_with_params()
+    newest_sql, newest_params = newest.query.sql_with_params()
+    sql = (
+        f"WITH sample (element_id, started_at, ended_at) AS ({newest_sql}), "
+        "timed AS (SELECT element_id, "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY ended_at - started_at) AS median, "
+        "percentile_cont(0.95) WITHIN GROUP (ORDER BY ended_at - started_at) AS p95 "
+        "FROM sample GROUP BY element_id) "
+        f"SELECT counts.element_id, counts.active, counts.completed, counts.cancelled, timed.median, timed.p95 "
+        f"FROM ({counts_sql}) AS counts LEFT JOIN timed ON timed.element_id = counts.element_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*newest_params, *counts_params])
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def diagram_counts_for_definition(definition: ProcessDefinition, *, durations: bool = False) -> DiagramOverlays:
     """Per element of one process version: element instances active, completed and
     cancelled (terminated) and open incidents, over all its instances. Two queries,
-    aggregated in SQL."""
+    aggregated in SQL.
+
+    ``durations`` adds ``median`` and ``p95`` (seconds, for the elements with completed
+    element instances) from started_at to ended_at, over the newest ``DURATION_SAMPLE``
+    completed element instances of the version (newest started: element instances that
+    take longer than the time the sample spans are under-represented); a sample query that
+    stops after that many rows, on PostgreSQL joined to the counts with percentile_cont in
+    the same statement, on SQLite a third query computed here. Multi-instance
+    bodies are left out, as in the counts: an element's duration is its inner instances'."""
     elements: dict[str, dict[str, object]] = {}
+    done = Q(state=ElementInstance.State.COMPLETED, ended_at__isnull=False)
     rows = (
         ElementInstance.objects.filter(instance__definition=definition)
         .exclude(element_type=_MI_BODY)
@@ -593,9 +687,27 @@ def diagram_counts_for_definition(definition: ProcessDefinition) -> DiagramOverl
         )
         .order_by()
     )
-    for row in rows:
+    newest = (
+        ElementInstance.objects.filter(done, instance__definition=definition)
+        .exclude(element_type=_MI_BODY)
+        .order_by("-key")
+        .values_list("element_id", "started_at", "ended_at")[:DURATION_SAMPLE]
+    )
+    in_sql = durations and connection.vendor == "postgresql"
+    for row in _counts_with_percentiles(rows, newest) if in_sql else rows:
         entry = _overlay_entry(elements, row["element_id"])
         entry.update(active=row["active"], completed=row["completed"], cancelled=row["cancelled"])
+        if in_sql and row["median"] is not None:
+            entry.update(median=row["median"].total_seconds(), p95=row["p95"].total_seconds())
+    if durations and not in_sql:  # SQLite has no percentile_cont: a third query, computed here
+        sample: dict[str, list[float]] = {}
+        for element_id, started_at, ended_at in newest:
+            sample.setdefault(element_id, []).append((ended_at - started_at).total_seconds())
+        for element_id, seconds in sample.items():
+            seconds.sort()
+            _overlay_entry(elements, element_id).update(
+                median=_percentile(seconds, 0.5), p95=_percentile(seconds, 0.95)
+            )
     incidents = (
         Incident.objects.filter(instance__definition=definition, state=Incident.State.OPEN)
         .values("element_id")

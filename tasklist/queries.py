@@ -19,7 +19,6 @@ from orchestration import access, selectors
 from orchestration.models import (
     AuditEvent,
     ElementInstance,
-    MaskedVariable,
     ProcessDefinition,
     SavedTaskFilter,
     TaskComment,
@@ -103,13 +102,6 @@ def visible_tasks(user) -> QuerySet[UserTask]:
     if not access.can_work_tasks(user):
         tasks = tasks.filter(bpmn_process_id__in=access.processes_granted(user, "work_tasks"))
     return tasks
-
-
-def masked_anywhere(user, name: str) -> bool:
-    """Is a variable of this name masked for the user on some process (so it may not be a
-    filter: the count of matches would leak its value)?"""
-    processes = set(MaskedVariable.objects.filter(name=name).values_list("bpmn_process_id", flat=True))
-    return any(name in access.masked_names(user, process_id) for process_id in processes)
 
 
 def filtered_tasks(user, flt: InboxFilter) -> QuerySet[UserTask]:

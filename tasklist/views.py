@@ -62,7 +62,7 @@ def _get_task_for_user(request: HttpRequest, key: uuid.UUID) -> UserTask:
 
 
 def _masked_check(request: HttpRequest) -> Callable[[str], bool]:
-    return lambda name: queries.masked_anywhere(request.user, name)
+    return lambda name: access.masked_anywhere(request.user, name)
 
 
 # ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.http import HttpRequest
 from django.utils.safestring import mark_safe
 
 from orchestration import selectors
@@ -20,6 +21,7 @@ from orchestration.replay import ReplayedState
 
 from ..diagram import render_source
 from ..diagram_index import DiagramSource, source_for_definition
+from ..heatmap import build_heatmap
 
 register = template.Library()
 
@@ -84,19 +86,36 @@ def instance_diagram_context(
     }
 
 
-def definition_diagram_context(definition: ProcessDefinition, element_id: str | None) -> dict[str, Any]:
+def diagram_poll_url(request: HttpRequest) -> str:
+    """The instance page's URL with ``partial=diagram``: the diagram-only answer polling asks for."""
+    query = request.GET.copy()
+    query.pop("as_of", None)
+    query["partial"] = "diagram"
+    return f"{request.path}?{query.urlencode()}"
+
+
+def definition_diagram_context(
+    definition: ProcessDefinition, element_id: str | None, overlay: str = "counts"
+) -> dict[str, Any]:
+    """``overlay`` "duration" colours the elements by median duration (operate.heatmap) instead of counting."""
     source = source_for_definition(definition)
-    overlays = selectors.diagram_counts_for_definition(definition)
+    overlays = selectors.diagram_counts_for_definition(definition, durations=overlay == "duration")
+    heatmap = build_heatmap(overlays.elements) if overlay == "duration" else None
     selected = _selected(source, definition.bpmn_process_id, element_id)
     svg, error = _svg(
         source,
         definition.bpmn_process_id,
-        overlays=overlays.elements,
+        overlays=heatmap.overlays if heatmap else overlays.elements,
         selected=selected["id"] if selected else None,
         counts=True,
+        link_query="overlay=duration" if heatmap else "",
     )
     return {
         "mode": "definition",
+        "overlay": "duration" if heatmap else "counts",
+        "heatmap": heatmap,
+        "duration_sample": f"{selectors.DURATION_SAMPLE:,}",
+        "duration_note": heatmap.overlays.get(selected["id"], {}).get("note") if heatmap and selected else None,
         "svg": svg,
         "error": error,
         "poll": False,
@@ -110,7 +129,7 @@ def definition_diagram_context(definition: ProcessDefinition, element_id: str | 
 def instance_diagram(context: template.Context) -> dict[str, Any]:
     request = context["request"]
     data = instance_diagram_context(
-        context["instance"], request.GET.get("element"), request.get_full_path(), context.get("replayed")
+        context["instance"], request.GET.get("element"), diagram_poll_url(request), context.get("replayed")
     )
     return {**data, "request": request, "instance": context["instance"]}
 
@@ -118,5 +137,7 @@ def instance_diagram(context: template.Context) -> dict[str, Any]:
 @register.inclusion_tag("operate/_diagram.html", takes_context=True)
 def definition_diagram(context: template.Context) -> dict[str, Any]:
     request = context["request"]
-    data = definition_diagram_context(context["definition"], request.GET.get("element"))
+    data = definition_diagram_context(
+        context["definition"], request.GET.get("element"), context.get("overlay", "counts")
+    )
     return {**data, "request": request, "definition": context["definition"]}

@@ -14,7 +14,8 @@ time, innermost first so an expanded subprocess is sized by its content:
 5. flows are routed orthogonally: right-middle of the source, one vertical
    segment in each gap between columns, left-middle of the target. Back edges
    go above the columns they span; boundary events sit on the bottom border of
-   their host and their flows leave downwards.
+   their host and their flows leave downwards. A second flow between the same
+   two nodes bends around below them (above when that side is taken).
 
 Event subprocesses are placed in a row under their scope. The output only
 depends on the model (no set or hash ordering), so it is deterministic.
@@ -527,8 +528,52 @@ class _ScopeLayout:
         for flow_id, _, _, boundary in flows:
             if flow_id in self.chains:
                 block.edges[flow_id] = self._route(flow_id, self.chains[flow_id], boundary, block)
+        self._separate_parallel_flows(block, flows)
         self._route_back_edges(block, flows)
         return block
+
+    def _separate_parallel_flows(self, block: _Block, flows) -> None:
+        """Flows between the same two neighbouring nodes would share one line (a gateway's
+        "over 500" and default flow both going to the join): the first keeps the straight
+        route, each further one bends around below or above the pair, leaving and entering
+        at the middle of the bottom (top) border. Below unless boundary events sit there or
+        a named gateway or event has its label there; never through a neighbour."""
+        seen: dict[tuple[str, str], int] = {}
+        for flow_id, source_key, target_key, boundary in flows:
+            chain = self.chains.get(flow_id)
+            if boundary is not None or chain is None or len(chain) != 2:
+                continue
+            count = seen[(source_key, target_key)] = seen.get((source_key, target_key), 0) + 1
+            if count == 1:
+                continue
+            source, target = self.nodes[source_key], self.nodes[target_key]
+            others = [
+                n
+                for n in self.nodes.values()
+                if not n.dummy and n.rank in (source.rank, target.rank) and n.key not in (source_key, target_key)
+            ]
+            extra = (count - 2) * LANE_STEP
+            low = max(source.bottom, target.bottom) + ROW_GAP / 2 + extra
+            high = min(source.top, target.top) - ROW_GAP / 2 - extra
+            free_below = not source.below and not target.below
+            free_below = free_below and not any(
+                n.top < low + LANE_STEP and n.bottom > min(source.bottom, target.bottom) for n in others
+            )
+            free_above = not any(n.bottom > high - LANE_STEP and n.top < max(source.top, target.top) for n in others)
+            labelled = any(self._label_below(key) for key in (source_key, target_key))
+            if free_below and not (labelled and free_above):
+                lane, ends = low, (source.bottom, target.bottom)
+            elif free_above:
+                lane, ends = high, (source.top, target.top)
+            else:
+                continue  # boxed in above and below: keep the shared line
+            sx, tx = source.x + source.width / 2, target.x + target.width / 2
+            block.edges[flow_id] = [(sx, ends[0]), (sx, lane), (tx, lane), (tx, ends[1])]
+
+    def _label_below(self, key: str) -> bool:
+        """A named gateway or event: its label is drawn under the shape."""
+        element = self.process.elements[key]
+        return bool(element.name) and (element.type in EVENT_TYPES or element.type.endswith("Gateway"))
 
     def _draw_inside(self, block: _Block, key: str, left: float, top: float) -> None:
         inner = self.inner.get(key)

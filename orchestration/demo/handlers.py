@@ -24,3 +24,8 @@ def charge_payment(job: JobContext) -> dict:
 @handler("demo.send-reminder")
 def send_reminder(job: JobContext) -> dict:
     return {"reminderSent": True}
+
+
+@handler("demo.send-survey")
+def send_survey(job: JobContext) -> dict:
+    return {"surveySent": True}

@@ -24,6 +24,7 @@ class BatchOperation(models.Model):
         SUSPEND = "suspend", "Suspend"
         RESUME = "resume", "Resume"
         MIGRATE = "migrate", "Migrate"
+        MODIFY = "modify", "Modify"
 
     class State(models.TextChoices):
         RUNNING = "running"
@@ -37,6 +38,9 @@ class BatchOperation(models.Model):
     # the instance-list query string the selection was made with (for people; the items are the truth)
     filter_query = models.TextField(blank=True)
     params = models.JSONField(default=dict, blank=True)
+    # the processes of its items (frozen at creation): lets the batch list hide a batch from a
+    # user without access to one of them without reading the items
+    process_ids = models.JSONField(default=list, blank=True)
     reason = models.TextField(blank=True)
     created_by = models.CharField(max_length=150)
     created_at = models.DateTimeField()

@@ -88,8 +88,9 @@ class ProcessPermission(models.Model):
         VIEW = "view", "view (Operate read)"
         REPAIR = "repair", "repair (retry, cancel, modify, migrate, edit variables)"
         WORK_TASKS = "work_tasks", "work on tasks (Tasklist)"
-        START = "start", "start from Tasklist"
+        START = "start", "start (Tasklist, APIs, message start events)"
         DEPLOY = "deploy", "deploy versions"
+        WORK_JOBS = "work_jobs", "work on jobs (activate, complete; API workers)"
 
     group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="process_permissions")
     bpmn_process_id = models.CharField(max_length=255)

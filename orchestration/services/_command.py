@@ -21,6 +21,7 @@ from ..engine.runner import Runner
 from ..engine.state import WorkingSet
 from ..exceptions import InvalidInput, InvalidState, NotFound, VariablesTooLarge
 from ..models import ProcessDefinition, ProcessInstance
+from ..units import human_size
 from .deployments import definition_by_key, process_for
 
 
@@ -52,7 +53,7 @@ def check_variables(variables: Any, what: str = "variables") -> dict[str, Any]:
         raise InvalidInput(f"{what} must be JSON values: {exc}") from None
     limit = setting("MAX_VARIABLE_BYTES")
     if size > limit:
-        raise VariablesTooLarge(f"{what} are {size} bytes; the limit is {limit} bytes")
+        raise VariablesTooLarge(f"{what} are {human_size(size)}; the limit is {human_size(limit)}")
     return variables
 
 

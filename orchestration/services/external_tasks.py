@@ -8,6 +8,7 @@ Python handler is an external task and its type is the topic.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -56,16 +57,17 @@ class TopicFilter:
         return q
 
 
-def _open_jobs(topics: list[TopicFilter]):
+def _open_jobs(topics: list[TopicFilter], exclude_process_ids: Collection[str] = ()):
     moment = now()
     query = Q()
     for topic in topics:
         query |= topic.query()
-    return (
+    jobs = (
         Job.objects.filter(state=Job.State.ACTIVATABLE, internal=False, instance__suspended=False)
         .filter(Q(retry_at__isnull=True) | Q(retry_at__lte=moment))
         .filter(query)
     )
+    return jobs.exclude(bpmn_process_id__in=sorted(exclude_process_ids)) if exclude_process_ids else jobs
 
 
 def topics_with_work(topic_names: set[str]) -> set[str]:
@@ -81,8 +83,18 @@ def topics_with_work(topic_names: set[str]) -> set[str]:
     )
 
 
-def fetch_and_lock(worker: str, topics: list[TopicFilter], *, max_tasks: int, use_priority: bool = False) -> list[Job]:
-    """Lock up to max_tasks external tasks of the given topics for a worker (SKIP LOCKED: workers never collide)."""
+def fetch_and_lock(
+    worker: str,
+    topics: list[TopicFilter],
+    *,
+    max_tasks: int,
+    use_priority: bool = False,
+    exclude_process_ids: Collection[str] = (),
+) -> list[Job]:
+    """Lock up to max_tasks external tasks of the given topics for a worker (SKIP LOCKED: workers never collide).
+
+    ``exclude_process_ids``: processes whose tasks this worker must not be handed (a
+    per-process rule, ``access.activation_excluded``); they stay fetchable for others."""
     if not worker:
         raise InvalidInput("a workerId is required")
     if max_tasks < 0 or max_tasks > MAX_TASKS:
@@ -94,7 +106,7 @@ def fetch_and_lock(worker: str, topics: list[TopicFilter], *, max_tasks: int, us
     by_topic = {t.topic: t for t in topics}
     with transaction.atomic():
         rows = list(
-            _open_jobs(topics)
+            _open_jobs(topics, exclude_process_ids)
             .order_by(*order)
             .select_for_update(skip_locked=True, of=("self",))
             .values_list("key", "type")[:max_tasks]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -86,8 +87,12 @@ def activate_jobs(
     lock_seconds: int | None = None,
     business_key: str | None = None,
     bpmn_process_ids: list[str] | None = None,
+    exclude_process_ids: Collection[str] = (),
 ) -> list[Job]:
-    """Fetch and lock up to max_jobs activatable jobs of a type for an external worker."""
+    """Fetch and lock up to max_jobs activatable jobs of a type for an external worker.
+
+    ``exclude_process_ids``: processes whose jobs this worker must not be handed (a
+    per-process rule, ``access.activation_excluded``); they stay activatable for others."""
     if max_jobs < 1 or max_jobs > 1000:
         raise InvalidInput("max_jobs must be between 1 and 1000")
     lock_seconds = lock_seconds or setting("JOB_LOCK_SECONDS")
@@ -102,6 +107,8 @@ def activate_jobs(
             candidates = candidates.filter(business_key=business_key)
         if bpmn_process_ids:
             candidates = candidates.filter(bpmn_process_id__in=bpmn_process_ids)
+        if exclude_process_ids:
+            candidates = candidates.exclude(bpmn_process_id__in=sorted(exclude_process_ids))
         keys = list(candidates.select_for_update(skip_locked=True).values_list("key", flat=True)[:max_jobs])
         if not keys:
             return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -21,8 +22,12 @@ class Correlation:
     started: bool  # a message start event created the instance
 
 
-def _matching(name: str, correlation_key: str | None, business_key: str | None, instance_key: str | None):
+def _matching(
+    name: str, correlation_key: str | None, business_key: str | None, instance_key: str | None, excluded=()
+):
     subs = MessageSubscription.objects.filter(message_name=name, state=MessageSubscription.State.OPEN, instance__isnull=False)
+    if excluded:
+        subs = subs.exclude(instance__bpmn_process_id__in=sorted(excluded))
     if correlation_key:
         subs = subs.filter(correlation_key=correlation_key)
     if business_key:
@@ -32,13 +37,14 @@ def _matching(name: str, correlation_key: str | None, business_key: str | None, 
     return list(subs.order_by("created_at").values_list("key", "instance_id"))
 
 
-def _start_subscriptions(name: str):
+def _start_subscriptions(name: str, excluded=()):
     # only the latest version of each process listens for its message start event
     return [
         s
         for s in MessageSubscription.objects.filter(
             message_name=name, state=MessageSubscription.State.OPEN, instance__isnull=True
         ).select_related("definition")
+        if s.definition.bpmn_process_id not in excluded
     ]
 
 
@@ -63,15 +69,20 @@ def correlate_message(
     variables: dict[str, Any] | None = None,
     all: bool = False,
     start_instances: bool = True,
+    exclude_process_ids: Collection[str] = (),
+    exclude_start_process_ids: Collection[str] = (),
 ) -> list[Correlation]:
     """Correlate a message now. Raises NoSubscription when nothing waits for it.
 
     Without `all`, more than one waiting instance is an error (Camunda 7 semantics).
+    Instances of ``exclude_process_ids`` and start events of ``exclude_start_process_ids``
+    (per-process rules of the actor, ``access.correlation_excluded``) are not matched, as if
+    they did not wait.
     """
     if not name:
         raise InvalidInput("a message name is required")
     variables = check_variables(variables)
-    matches = _matching(name, correlation_key, business_key, process_instance_key)
+    matches = _matching(name, correlation_key, business_key, process_instance_key, exclude_process_ids)
     if len(matches) > 1 and not all:
         raise AmbiguousCorrelation(
             f"message '{name}' matches {len(matches)} waiting instances; correlate with a narrower key or correlate all"
@@ -90,7 +101,7 @@ def correlate_message(
     if not results and start_instances and process_instance_key is None:
         from .instances import start_instance
 
-        for sub in _start_subscriptions(name):
+        for sub in _start_subscriptions(name, exclude_start_process_ids):
             instance = start_instance(
                 definition=sub.definition,
                 start_element_id=sub.element_id,
@@ -115,8 +126,12 @@ def publish_message(
     variables: dict[str, Any] | None = None,
     ttl_seconds: float = 0,
     message_id: str = "",
+    exclude_process_ids: Collection[str] = (),
+    exclude_start_process_ids: Collection[str] = (),
 ) -> tuple[list[Correlation], BufferedMessage | None]:
-    """Publish: correlate to every waiting instance; if none waits and ttl > 0, keep it until ttl."""
+    """Publish: correlate to every waiting instance; if none waits and ttl > 0, keep it until ttl.
+    The exclusions are correlate_message's (a buffered message is not bound to them: callers
+    with exclusions do not buffer)."""
     if ttl_seconds < 0:
         raise InvalidInput("time to live must not be negative")
     variables = check_variables(variables)
@@ -126,7 +141,15 @@ def publish_message(
     ).exists():
         raise InvalidState(f"a message '{name}' with id '{message_id}' was already published and is still buffered")
     try:
-        results = correlate_message(name, actor=actor, correlation_key=correlation_key, variables=variables, all=True)
+        results = correlate_message(
+            name,
+            actor=actor,
+            correlation_key=correlation_key,
+            variables=variables,
+            all=True,
+            exclude_process_ids=exclude_process_ids,
+            exclude_start_process_ids=exclude_start_process_ids,
+        )
     except NoSubscription:
         results = []
     buffered = None

@@ -44,6 +44,7 @@ from ..models import (
 )
 from ._command import instance_command
 from .deployments import process_for
+from .migration_kinds import kind_label
 
 _JOB_TASKS = frozenset({"serviceTask", "sendTask", "businessRuleTask"})
 
@@ -205,7 +206,10 @@ def _problems(plan: MigrationPlan, snap: _Snapshot | None, source: Process, targ
         owner_target = mapping.get(owner.element_id) if owner is not None else None
         where = f"'{owner.element_id}'" if owner is not None else "the process"
         if row.element_id not in mapping:
-            problems.append(f"open {kind} of '{row.element_id}' (on {where}) has no mapping instruction")
+            if _fits_same_id(row.element_id, source, target):  # only a hand-edited mapping leaves it out
+                problems.append(f"{row.element_id}: you left it unmapped; its open {kind} cannot move")
+            else:
+                problems.append(f"open {kind} of '{row.element_id}' (on {where}) has no mapping instruction")
             continue
         wait_target = target.elements.get(mapping[row.element_id])
         if wait_target is None:
@@ -218,6 +222,12 @@ def _problems(plan: MigrationPlan, snap: _Snapshot | None, source: Process, targ
                 f"'{wait_target.attached_to}', not to '{owner_target}'"
             )
     return problems
+
+
+def _fits_same_id(element_id: str, source: Process, target: Process) -> bool:
+    """Whether the automatic plan would map the element to itself (same id, same kind in the target)."""
+    mine, same = source.elements.get(element_id), target.elements.get(element_id)
+    return mine is not None and same is not None and element_kind(mine) == element_kind(same)
 
 
 def _element_problems(
@@ -233,10 +243,13 @@ def _element_problems(
         return [f"active element '{element_id}' is not part of the source version"]
     if element_id not in mapping:
         same = target.elements.get(element_id)
+        if _fits_same_id(element_id, source, target):  # the automatic row was set to "unmapped" by hand
+            return [f"{element_id}: you left it unmapped; tokens there cannot move"]
         if same is not None:
             return [
-                f"active element '{element_id}' has no mapping instruction: it is a {element_kind(source_element)} "
-                f"and the target's '{element_id}' is a {element_kind(same)}"
+                f"active element '{element_id}' has no mapping instruction: it is a "
+                f"{kind_label(element_kind(source_element))} and the target's '{element_id}' is a "
+                f"{kind_label(element_kind(same))}"
             ]
         return [f"active element '{element_id}' has no mapping instruction (the target version has no '{element_id}')"]
     target_id = mapping[element_id]
@@ -246,8 +259,8 @@ def _element_problems(
     problems = []
     if element_kind(target_element) != element_kind(source_element):
         problems.append(
-            f"active element '{element_id}' is a {element_kind(source_element)} but its target "
-            f"'{target_id}' is a {element_kind(target_element)}"
+            f"active element '{element_id}' is a {kind_label(element_kind(source_element))} but its target "
+            f"'{target_id}' is a {kind_label(element_kind(target_element))}"
         )
     parent = by_key.get(row.scope_key) if row.scope_key else None
     if parent is not None and parent.element_id == element_id:

@@ -110,6 +110,10 @@ TABLE: dict[str, Row] = {
     "operate/processes/<uuid:key>/diff/": get(
         lambda w: f"/operate/processes/{w.definition.key}/diff/?against={w.definition.key}", console("view")
     ),
+    # the migration page: viewers see the plan (read only); running it is a POST that needs repair
+    "operate/processes/<uuid:key>/migrate/": get(
+        lambda w: f"/operate/processes/{w.definition.key}/migrate/", console("view")
+    ),
     # deploy (deploy_required): an empty upload is a 400 with the form's error, nothing deployed
     "operate/processes/deploy/": post("/operate/processes/deploy/", console("deploy", ok=400), {}),
     "operate/instances/": get("/operate/instances/", console("view")),
@@ -141,6 +145,9 @@ TABLE: dict[str, Row] = {
     "operate/batches/<uuid:key>/cancel/": post(f"/operate/batches/{UNKNOWN}/cancel/", console("repair", ok=404)),
     "operate/batches/<uuid:key>/retry-failed/": post(
         f"/operate/batches/{UNKNOWN}/retry-failed/", console("repair", ok=404)
+    ),
+    "operate/batches/<uuid:key>/migrate-rest/": post(
+        f"/operate/batches/{UNKNOWN}/migrate-rest/", console("repair", ok=404)
     ),
     # -- Tasklist (worker_required; the world's task is offered to the approver group) -------------
     "tasklist/": get("/tasklist/", console("work_tasks")),

@@ -217,3 +217,84 @@ def test_every_corpus_process_keeps_the_layout_invariants(relative_path):
     definitions, _ = parse_definitions(root)
     for process in definitions.processes:
         assert layout_problems(process, layout(process)) == [], process.id
+
+
+def _two_flows_between_split_and_join(name: str | None) -> Process:
+    builder = (
+        ProcessBuilder("p")
+        .start()
+        .exclusive(name, id="split", default="small")
+        .branch("over 500", condition="=total > 500")
+        .end_branch()
+        .branch("small")
+        .end_branch()
+        .join()
+        .end()
+    )
+    return builder.build()
+
+
+def _twins(process: Process) -> list[str]:
+    pairs: dict[tuple[str, str], list[str]] = {}
+    for flow in process.flows.values():
+        pairs.setdefault((flow.source, flow.target), []).append(flow.id)
+    (twins,) = [ids for ids in pairs.values() if len(ids) == 2]
+    return twins
+
+
+@pytest.mark.parametrize(("name", "side"), [(None, "below"), ("Big order?", "above")])
+def test_two_flows_between_the_same_pair_get_different_routes(name, side):
+    process = _two_flows_between_split_and_join(name)
+    twins = _twins(process)
+    diagram = layout(process)
+    first, second = (diagram.edges[f].waypoints for f in twins)
+    assert first != second
+    assert len({y for _, y in first}) == 1  # the first stays straight
+    split = _bounds(diagram, process.flows[twins[0]].source)
+    if side == "below":
+        assert max(y for _, y in second) > split.y + split.height
+    else:  # a named gateway's label sits below it: the bend goes round the top
+        assert min(y for _, y in second) < split.y
+    # the labels (drawn above the middle segment) are on different lines
+    assert first[len(first) // 2][1] != second[len(second) // 2][1]
+    assert layout_problems(process, diagram) == []
+
+
+def test_the_demo_order_process_draws_its_two_gateway_flows_apart():
+    from pathlib import Path
+
+    import orchestration
+
+    xml = (Path(orchestration.__file__).parent / "demo" / "processes" / "order-process.bpmn").read_bytes()
+    process = parse_bpmn(xml).process("order-process")
+    diagram = layout(process)
+    assert diagram.edges["f4-big"].waypoints != diagram.edges["f4-small"].waypoints
+    assert layout_problems(process, diagram) == []
+
+
+TWIN_FLOWS_FROM_A_HOST = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">
+  <process id="p" isExecutable="true">
+    <startEvent id="start"/>
+    <sequenceFlow id="f0" sourceRef="start" targetRef="work"/>
+    <task id="work" default="plain"/>
+    <boundaryEvent id="late" attachedToRef="work"><timerEventDefinition><timeDuration>PT1H</timeDuration></timerEventDefinition></boundaryEvent>
+    <sequenceFlow id="fast" sourceRef="work" targetRef="next"><conditionExpression>=x</conditionExpression></sequenceFlow>
+    <sequenceFlow id="plain" sourceRef="work" targetRef="next"/>
+    <sequenceFlow id="f-late" sourceRef="late" targetRef="end"/>
+    <task id="next"/>
+    <sequenceFlow id="f3" sourceRef="next" targetRef="end"/>
+    <endEvent id="end"/>
+  </process>
+</definitions>"""
+
+
+def test_a_second_flow_goes_above_when_boundary_events_sit_under_the_pair():
+    process = parse_bpmn(TWIN_FLOWS_FROM_A_HOST.encode()).process("p")
+    diagram = layout(process)
+    assert layout_problems(process, diagram) == []
+    straight, bent = diagram.edges["fast"].waypoints, diagram.edges["plain"].waypoints
+    assert len({y for _, y in straight}) == 1
+    work = _bounds(diagram, "work")
+    assert bent[0] == (work.x + work.width / 2, work.y)  # leaves at the top, clear of the timer
+    assert min(y for _, y in bent) < work.y

@@ -116,3 +116,21 @@ def test_plotly_and_the_chart_script_are_served_from_static_files():
     assert "plotly.js v" in plotly_js.read_text(errors="ignore")[:200]
     script = (STATIC / "charts.js").read_text()
     assert "json" in script.lower() and "htmx:load" in script and "data-chart" in script
+
+
+@pytest.mark.parametrize("seconds", [[5, 6, 7], [5] * 3 + [40] * 2, [float(s) for s in range(1, 400)], [9.0] * 230])
+def test_duration_histogram_y_axis_has_whole_number_ticks_only(seconds):
+    figure = charts.duration_figure(seconds)
+    go.Figure(figure)
+    yaxis = figure["layout"]["yaxis"]
+    assert yaxis["tickformat"] == "d"
+    assert yaxis["tickmode"] == "linear" and yaxis["tick0"] == 0
+    assert isinstance(yaxis["dtick"], int) and yaxis["dtick"] >= 1
+    peak = max(figure["data"][0]["y"])
+    assert peak // yaxis["dtick"] <= 10  # a handful of ticks, not one per instance
+
+
+def test_throughput_y_axis_has_whole_number_ticks_even_when_quiet():
+    minutes = [dt.datetime(2025, 1, 1, 12, m, tzinfo=dt.UTC) for m in range(2)]
+    yaxis = charts.throughput_figure(minutes, [0, 1], [0, 0])["layout"]["yaxis"]
+    assert (yaxis["dtick"], yaxis["tickformat"]) == (1, "d")

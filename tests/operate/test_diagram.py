@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from lxml import etree
 
 from operate.diagram import render_source, render_svg
 from operate.diagram_index import load_source, source_for_definition
+from operate.diagram_shapes import CHAR_WIDTH, LINE_HEIGHT, STROKE, n
 from orchestration import selectors, services
 from orchestration.bpmn import parse_bpmn
 from orchestration.models import AuditEvent, Job, ProcessDefinition
+from tests.e2e.render_miwg import render_model
 
 CORPUS = Path("/work/shared/corpus")
 SVG_NS = "{http://www.w3.org/2000/svg}"
@@ -388,3 +394,258 @@ def test_a_definition_whose_xml_cannot_be_read_shows_why(client, bob, world):
     client.force_login(bob)
     body = client.get(instance_url(world.waiting)).content.decode()
     assert "The diagram cannot be drawn" in body
+
+
+# -- the diagram-only partial the instance page polls ----------------------------------------
+
+
+def _queries(client, path: str) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    return len(captured.captured_queries), response.content.decode()
+
+
+def test_the_instance_page_polls_a_diagram_only_partial(client, bob, shipped):
+    client.force_login(bob)
+    body = client.get(instance_url(shipped, element="pack")).content.decode()
+    section = body.split('id="diagram"', 1)[1].split(">", 1)[0]
+    assert f'hx-get="{instance_url(shipped)}?element=pack&amp;partial=diagram"' in section
+    assert 'hx-trigger="every 2s"' in section
+
+
+def test_the_diagram_partial_is_the_diagram_alone_and_keeps_polling_while_active(client, bob, shipped):
+    client.force_login(bob)
+    full = client.get(instance_url(shipped)).content.decode()
+    partial = client.get(instance_url(shipped, partial="diagram"), headers={"HX-Request": "true"}).content.decode()
+    assert partial.count('id="diagram"') == 1 and "<svg" in partial and 'id="el-bill"' in partial
+    for other_panel in ('id="variables"', 'id="waiting"', 'id="audit"', "<html", "<nav"):
+        assert other_panel not in partial
+    assert len(partial) < len(full) / 2
+    assert 'hx-trigger="every 2s"' in partial
+    assert f'hx-get="{instance_url(shipped)}?partial=diagram"' in partial
+    tree = etree.fromstring(partial[partial.index("<svg") : partial.index("</svg>") + 6].encode())
+    assert "bpmn-active" in _classes(tree, "bill") and "bpmn-incident" in _classes(tree, "compute")
+
+
+def test_the_diagram_partial_keeps_the_selected_element_panel(client, bob, shipped):
+    client.force_login(bob)
+    partial = client.get(instance_url(shipped, element="pack", partial="diagram")).content.decode()
+    assert 'id="element-panel"' in partial and "Pack item" in partial
+    assert "partial=diagram" in partial and "element=pack" in partial
+
+
+def test_the_diagram_partial_runs_far_fewer_queries_than_the_page(
+    client, bob, shipped, django_assert_max_num_queries
+):
+    client.force_login(bob)
+    client.get(instance_url(shipped))  # warm the model cache, as a running server has
+    page_queries, _ = _queries(client, instance_url(shipped))
+    with django_assert_max_num_queries(9):
+        partial_queries, _ = _queries(client, instance_url(shipped, partial="diagram"))
+    assert partial_queries <= page_queries - 8
+    # the detail page's panels are not read: no variables, jobs or audit events beyond the overlays'
+    with CaptureQueriesContext(connection) as captured:
+        client.get(instance_url(shipped, partial="diagram"))
+    tables = " ".join(q["sql"] for q in captured.captured_queries)
+    assert "orchestration_variable" not in tables and "orchestration_usertask" not in tables
+
+
+def test_an_ended_instance_gets_a_partial_without_polling(client, bob, shipped):
+    services.cancel_instance(shipped.key, actor="alice", reason="test")
+    client.force_login(bob)
+    partial = client.get(instance_url(shipped, partial="diagram"), headers={"HX-Request": "true"}).content.decode()
+    assert 'id="diagram"' in partial and "<svg" in partial
+    assert "hx-trigger" not in partial and "hx-get" not in partial
+    assert "diagram-live" not in partial
+
+
+def test_the_diagram_partial_is_for_viewers_only(client, dave, shipped):
+    path = instance_url(shipped, partial="diagram")
+    assert client.get(path).status_code == 302
+    client.force_login(dave)
+    assert client.get(path).status_code == 403
+
+
+# -- the BPMN MIWG reference models (tests/e2e/render_miwg.py draws them beside their PNGs) ---------
+
+MIWG = CORPUS / "bpmn-miwg" / "Reference"
+MIWG_MODELS = sorted(MIWG.glob("*.bpmn"))
+SVG = {"svg": SVG_NS[1:-1]}
+
+
+@functools.cache
+def _miwg(model: str, plane: int = 1) -> etree._Element:
+    """The SVG tree of one DI plane (numbered from 1, as the reference PNGs are) of a MIWG model."""
+    return _svg_tree(render_model(MIWG / f"{model}.bpmn")[plane - 1].svg)
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", text)]
+
+
+def _lines(group: etree._Element) -> list[str]:
+    return [span.text for span in group.iterfind(f"{SVG_NS}text/{SVG_NS}tspan")]
+
+
+def test_the_miwg_reference_set_is_all_there():
+    assert len(MIWG_MODELS) == 21
+    assert all(p.with_suffix(".png").exists() or list(MIWG.glob(f"{p.stem}.*.png")) for p in MIWG_MODELS)
+
+
+@pytest.mark.parametrize("path", MIWG_MODELS, ids=lambda p: p.stem)
+def test_every_miwg_reference_model_renders_each_plane_with_exactly_what_is_on_it(path):
+    source = load_source(path.read_bytes())
+    renderings = render_model(path)
+    assert len(renderings) == len(source.index.planes)
+    for rendering, plane in zip(renderings, source.index.planes, strict=True):
+        assert rendering.reference is not None, f"{rendering.name}: no reference PNG to compare with"
+        tree = _svg_tree(rendering.svg)
+        assert tree.tag == f"{SVG_NS}svg"
+        drawn = set(tree.xpath("//@data-element-id"))
+        assert set(plane.ids) <= drawn, f"{rendering.name}: not drawn {sorted(set(plane.ids) - drawn)}"
+        assert drawn <= set(plane.ids), f"{rendering.name}: from another plane {sorted(drawn - set(plane.ids))}"
+        _, _, width, height = _numbers(tree.get("viewBox"))
+        assert width > 60 and height > 60
+
+
+def test_flow_arrowheads_are_sized_in_diagram_units_whatever_the_line_width():
+    markers = {m.get("id"): m for m in _miwg("A.1.0").iter(f"{SVG_NS}marker")}
+    for name in ("seq", "seq-taken", "cond", "cond-taken", "msg-start", "msg-end", "open"):
+        assert markers[name].get("markerUnits") == "userSpaceOnUse", name
+        assert markers[name].get("viewBox") == "0 0 20 20" and markers[name].get("markerWidth") == "20", name
+    head = _numbers(markers["seq"].find(f"{SVG_NS}path").get("d"))
+    xs, ys = head[0::2], head[1::2]
+    assert max(xs) - min(xs) == 10 and max(ys) - min(ys) == 10  # bpmn-js's 10x10 arrowhead
+    diamond = _numbers(markers["cond"].find(f"{SVG_NS}path").get("d"))
+    assert max(diamond[0::2]) - min(diamond[0::2]) == 16 and max(diamond[1::2]) - min(diamond[1::2]) == 8
+
+
+def test_default_flows_carry_the_slash_and_conditional_flows_out_of_tasks_the_diamond():
+    tree = _miwg("A.2.1")
+    gateway_default = _group(tree, "_To9Z6jOCEeSknpIVFCxNIQ")
+    slash = gateway_default.find(f"{SVG_NS}path[@class='bpmn-default-marker']")
+    assert slash is not None
+    x0, y0 = _numbers(gateway_default.find(f"{SVG_NS}path[@class='bpmn-edge-line']").get("d"))[:2]
+    ax, ay, bx, by = _numbers(slash.get("d"))
+    assert abs((ax + bx) / 2 - x0) + abs((ay + by) / 2 - y0) < 20  # across the flow at its source end
+    assert abs(bx - ax) > 5 and abs(by - ay) > 5  # slanted, not along the flow
+    task_default = _group(tree, "Bpmn_SequenceFlow_edepQQbbEealeL5I4Yl3Dw")
+    assert task_default.find(f"{SVG_NS}path[@class='bpmn-default-marker']") is not None
+    task_condition = _group(tree, "_To9Z7TOCEeSknpIVFCxNIQ").find(f"{SVG_NS}path[@class='bpmn-edge-line']")
+    assert task_condition.get("marker-start") == "url(#cond)"
+    assert _group(tree, "_To9Z7TOCEeSknpIVFCxNIQ").find(f"{SVG_NS}path[@class='bpmn-default-marker']") is None
+    gateway_condition = _group(tree, "_To9Z-TOCEeSknpIVFCxNIQ").find(f"{SVG_NS}path[@class='bpmn-edge-line']")
+    assert gateway_condition.get("marker-start") is None  # out of a gateway a condition has no diamond
+
+
+def test_the_error_glyph_is_a_bolt_rising_to_the_right_and_filled_on_a_throwing_event():
+    timeout = _group(_miwg("C.9.2"), "ErrorEndEvent_Timeout")
+    (bolt,) = timeout.iterfind(f"{SVG_NS}g/{SVG_NS}polygon")
+    assert bolt.get("fill") == STROKE
+    values = _numbers(bolt.get("points"))
+    pts = list(zip(values[0::2], values[1::2], strict=True))
+    assert len(pts) == 6
+    left, right = min(pts), max(pts)
+    assert left[1] > right[1] + 10  # the lower left tip and the upper right tip
+    assert max(x for x, _ in pts) - min(x for x, _ in pts) >= 16  # as large as the other glyphs
+    catching = _group(_miwg("C.9.0"), "StartErrorEvent_Timeout")
+    assert catching.find(f"{SVG_NS}g/{SVG_NS}polygon").get("fill") == "#ffffff"
+
+
+def test_a_visible_exclusive_gateway_marker_spans_over_a_third_of_the_diamond():
+    gateway = _group(_miwg("C.9.2"), "Gateway_FraudDetected")
+    cross = gateway.find(f"{SVG_NS}g/{SVG_NS}path")
+    values = _numbers(cross.get("d"))
+    assert max(values) - min(values) >= 18  # in the 50x50 marker frame
+    assert float(cross.get("stroke-width")) >= 4
+
+
+def test_event_labels_wrap_to_their_di_label_bounds():
+    boundary = _group(_miwg("A.3.0"), "_428dcbf5-8e5e-48e0-9c0c-d93003fa8c82")
+    assert _lines(boundary) == ["Boundary", "Intermediate Event", "Non-Interrupting", "Message"]
+    # centred on the DI label bounds x=252.46 width=104.93, from their top y=208.34
+    spans = list(boundary.iterfind(f"{SVG_NS}text/{SVG_NS}tspan"))
+    assert {span.get("x") for span in spans} == {"304.93"}
+    assert 208 < float(spans[0].get("y")) < 208.35 + 13
+
+
+def test_a_label_takes_a_little_more_width_rather_than_split_a_word():
+    start = _group(_miwg("C.9.2"), "StartTimerEvent_AcceleratedDecision")
+    assert _lines(start) == ["Accelerated", "decision"]
+
+
+def test_a_message_flow_whose_di_shows_its_message_carries_an_envelope_on_its_middle_segment():
+    tree = _miwg("B.2.0")
+    flow = _group(tree, "_09e7cb23-4a1b-4165-b93a-cf635c223ee5")  # messageVisibleKind="initiating"
+    (envelope,) = flow.iterfind(f"{SVG_NS}g[@class='bpmn-message-marker']")
+    rect = envelope.find(f"{SVG_NS}rect")
+    assert rect.get("fill") == "#ffffff"  # initiating: white
+    cx = float(rect.get("x")) + float(rect.get("width")) / 2
+    cy = float(rect.get("y")) + float(rect.get("height")) / 2
+    assert (cx, cy) == (217.5, 342.0)  # halfway along (305,342) -> (130,342)
+    others = [g for g in tree.xpath("//*[contains(@class, 'bpmn-messageFlow')]") if g is not flow]
+    assert others and not [g for g in others if g.find(f"{SVG_NS}g[@class='bpmn-message-marker']") is not None]
+
+
+def test_a_data_object_in_a_state_shows_the_state_under_its_name():
+    output = _group(_miwg("C.7.0"), "_b6464e75-dd3d-45d9-84cd-861c42a3bedf")
+    assert _lines(output) == ["Advertisement", "[Approved]"]
+
+
+def test_a_di_edge_that_names_no_bpmn_element_is_drawn_as_a_dotted_association():
+    edge = _group(_miwg("C.7.0"), "_985753e3-a4ce-486b-908a-509d382259ed")
+    assert "bpmn-association" in edge.get("class")
+    line = edge.find(f"{SVG_NS}path[@class='bpmn-edge-line']")
+    assert line.get("stroke-dasharray")
+    assert line.get("marker-end") is None and line.get("marker-start") is None
+    assert len(_numbers(line.get("d"))) >= 4
+
+
+def test_activity_markers_of_the_reference_models():
+    c70, b20 = _miwg("C.7.0"), _miwg("B.2.0")
+
+    def marker_paths(tree, element_id):
+        return [p.get("d") for p in _group(tree, element_id).iterfind(f"{SVG_NS}g/{SVG_NS}path")]
+
+    assert "M3,1 V13 M7,1 V13 M11,1 V13" in marker_paths(c70, "_a36ddf2f-23c1-46c5-86d4-bd2a0eb42535")  # parallel MI
+    assert "M1,3 H13 M1,7 H13 M1,11 H13" in marker_paths(b20, "_c57a5344-213f-4834-a6c3-94ce878b413c")  # sequential
+    assert any(d.startswith("M4.5,12 A5.5") for d in marker_paths(b20, "_b9343536-6490-4559-8365-71d5c4cbb7cb"))
+    compensation = _group(_miwg("C.6.0"), "_0198160d-b56c-4919-9920-db5f32d16b3f")
+    assert len(compensation.findall(f"{SVG_NS}g/{SVG_NS}polygon")) == 2  # the two rewind triangles
+    collapsed = _group(_miwg("A.3.0"), "_1ae31d1b-2559-4f78-a3ec-47986a49db48")
+    assert collapsed.find(f"{SVG_NS}g/{SVG_NS}rect") is not None  # the [+] box
+
+
+def test_call_activities_event_subprocesses_and_non_interrupting_events_of_the_reference_models():
+    call = _group(_miwg("C.9.0"), "Activity_ManualCheck")
+    assert call.find(f"{SVG_NS}rect").get("stroke-width") == "4"
+    c92 = _miwg("C.9.2")
+    for event_subprocess in ("Activity_0uvp3cb", "Activity_1esx1s7", "Activity_02a6b2h"):
+        assert _group(c92, event_subprocess).find(f"{SVG_NS}rect").get("stroke-dasharray")
+    start = _group(c92, "StartMessageEvent_DocumentRequested").find(f"{SVG_NS}circle")
+    assert start.get("stroke-dasharray")
+    daily = _group(_miwg("C.9.1"), "BoundaryEvent_1").findall(f"{SVG_NS}circle")
+    assert len(daily) == 2 and all(c.get("stroke-dasharray") for c in daily)
+
+
+def test_no_task_label_line_runs_into_the_task_type_icon():
+    checked = 0
+    for path in MIWG_MODELS:
+        for rendering in render_model(path):
+            tree = _svg_tree(rendering.svg)
+            for node in tree.xpath("//svg:g[contains(@class, 'bpmn-node')]", namespaces=SVG):
+                rect, icon, text = (node.find(f"{SVG_NS}{tag}") for tag in ("rect", "g", "text"))
+                if rect is None or icon is None or text is None:
+                    continue
+                if not icon.get("transform", "").startswith(f"translate({n(float(rect.get('x')) + 6)} "):
+                    continue  # no type icon in the top left corner
+                x, y, width = (float(rect.get(a)) for a in ("x", "y", "width"))
+                scale = _numbers(text.get("style") or "font-size:11px")[0] / 11
+                for span in text.iterfind(f"{SVG_NS}tspan"):
+                    line_top = float(span.get("y")) - (LINE_HEIGHT - 3) * scale  # text_block's baseline
+                    half = len(span.text) * CHAR_WIDTH * scale / 2
+                    if line_top < y + 22:
+                        assert x + width / 2 - half >= x + 22, f"{rendering.name} {node.get('data-element-id')}"
+                checked += 1
+    assert checked > 100  # tasks with a type icon across the reference models

@@ -57,3 +57,23 @@ def test_dashboard_query_count_does_not_grow_with_rows(client, bob, world, djang
     client.force_login(bob)
     with django_assert_max_num_queries(8):
         client.get(URL)
+
+
+def test_forbidden_page_shows_the_servers_reason_instead_of_a_generic_role_list(client, carol):
+    client.force_login(carol)
+    response = client.get(URL)
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "You need the support, operator or admin role to use Operate." in body
+    assert "Ask an administrator for the role you need" not in body
+
+
+def test_forbidden_page_without_a_reason_falls_back_to_the_role_hint(rf, carol):
+    from django.core.exceptions import PermissionDenied
+    from django.views.defaults import permission_denied
+
+    request = rf.get(URL)
+    request.user = carol
+    response = permission_denied(request, PermissionDenied())
+    assert response.status_code == 403
+    assert "Ask an administrator for the role you need" in response.content.decode()

@@ -5,6 +5,8 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from orchestration.models import ElementInstance, Incident
+
 pytestmark = pytest.mark.django_db
 
 
@@ -105,3 +107,31 @@ def test_called_instance_links_to_its_parent(client, bob, world, make_instance):
 def test_ended_instance_says_nothing_waits(client, bob, world):
     client.force_login(bob)
     assert b"no token is waiting" in client.get(url(world.completed.key)).content
+
+
+def test_where_it_waits_names_the_incident_type_for_people(client, bob, world):
+    stuck = ElementInstance.objects.create(
+        instance=world.failing,
+        element_id="charge",
+        element_type="serviceTask",
+        started_at=world.failing.started_at,
+    )
+    world.incident.element_instance_key = stuck.key
+    world.incident.save()
+    client.force_login(bob)
+    response = client.get(url(world.failing.key))
+    waiting = {w.element.element_id: w.waits_for for w in response.context["detail"].waiting}
+    assert waiting["charge"] == ["incident: Job failed, no retries left"]
+    body = response.content.decode()
+    panel = body.split('id="waiting"', 1)[1].split("</section>", 1)[0]
+    assert "Job failed, no retries left" in panel
+    assert "job_no_retries" not in body
+
+
+@pytest.mark.parametrize("incident_type", ["expression", "condition", "extract_value", "called_element"])
+def test_every_incident_type_the_engine_raises_has_a_label_for_people(incident_type, world, make_incident):
+    incident = make_incident(world.failing, "boom", type=incident_type)
+    label = incident.get_type_display()
+    assert label != incident_type
+    assert "_" not in label and label[0].isupper()
+    assert incident_type in Incident.Type.values

@@ -145,13 +145,41 @@ def test_process_page_links_each_other_version_to_its_diff(client, bob, versions
     assert url(v2, v1) in body
 
 
-def test_diff_page_without_against_offers_a_version_to_compare(client, bob, versions):
+def test_diff_page_without_against_compares_with_the_previous_version(client, bob, versions):
     v1, v2 = versions
     client.force_login(bob)
     response = client.get(url(v2))
     assert response.status_code == 200
+    assert (response.context["old"], response.context["new"]) == (v1, v2)
+    assert response.context["diff"] is not None and not response.context["diff"].is_empty
+    body = response.content.decode()
+    assert "Changes from v1 to v2" in body
+    assert f'<option value="{v1.key}" selected>' in body
+
+
+def test_diff_page_of_the_first_version_without_against_compares_with_the_next(client, bob, versions):
+    v1, v2 = versions
+    services.deploy(V1.replace("PT1H", "PT3H"), actor="test")  # a v3 that must not be picked
+    client.force_login(bob)
+    response = client.get(url(v1))
+    assert (response.context["old"], response.context["new"]) == (v1, v2)
+
+
+def test_diff_page_of_the_middle_version_compares_with_the_one_before(client, bob, versions):
+    v1, v2 = versions
+    services.deploy(V1.replace("PT1H", "PT3H"), actor="test")
+    client.force_login(bob)
+    response = client.get(url(v2))
+    assert (response.context["old"], response.context["new"]) == (v1, v2)
+
+
+def test_diff_page_of_a_single_version_offers_nothing_to_compare(client, bob):
+    (only,) = services.deploy(V1, actor="test").definitions
+    client.force_login(bob)
+    response = client.get(url(only))
+    assert response.status_code == 200
     assert response.context["diff"] is None
-    assert f'value="{v1.key}"' in response.content.decode()
+    assert "Compare versions" in response.content.decode()
 
 
 def test_unknown_or_malformed_against_is_not_found(client, bob, versions):

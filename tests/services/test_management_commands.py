@@ -84,3 +84,33 @@ def test_demo_is_idempotent_and_creates_instances_in_every_state():
         "timer": ProcessInstance.objects.get(business_key="INV-2001").timers.filter(state="scheduled").exists(),
     }
     assert all(states.values()), states
+
+
+@pytest.mark.django_db
+def test_demo_has_two_versions_a_call_activity_and_a_shared_saved_view():
+    from django.contrib.auth.models import Group, User
+
+    from orchestration.models import ProcessDefinition, SavedView
+
+    for name in ("support", "operator", "approver", "admin"):
+        Group.objects.get_or_create(name=name)
+    run("demo")
+    run("demo")  # a second run deploys no third version
+    versions = sorted(
+        ProcessDefinition.objects.filter(bpmn_process_id="order-process").values_list("version", flat=True)
+    )
+    assert versions == [1, 2]
+    on_v1 = ProcessInstance.objects.filter(bpmn_process_id="order-process", definition__version=1)
+    assert {"ORD-4523", "ORD-4524"} <= set(on_v1.values_list("business_key", flat=True))
+    assert ProcessInstance.objects.get(business_key="ORD-4527").definition.version == 2
+
+    parent = ProcessInstance.objects.get(business_key="RET-301")
+    child = ProcessInstance.objects.get(parent_id=parent.key)
+    assert (parent.state, child.bpmn_process_id, child.state) == ("active", "refund-payment", "active")
+    assert child.user_tasks.filter(state="created").exists()
+
+    operations = Group.objects.get(name="operations")
+    members = set(User.objects.filter(groups=operations).values_list("username", flat=True))
+    assert members == {"support", "operator"}
+    (view,) = SavedView.objects.filter(shared_with_group=operations)
+    assert (view.owner.username, view.query) == ("operator", "state=incident")

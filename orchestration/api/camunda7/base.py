@@ -170,6 +170,12 @@ def require(user, *capabilities: str) -> None:
         )
 
 
+def without_hidden(rows, user, field: str = "bpmn_process_id"):
+    """Leave out the rows of processes a rule hides from ``user`` (orchestration.access)."""
+    hidden = access.processes_denied(user, "view")
+    return rows.exclude(**{f"{field}__in": hidden}) if hidden else rows
+
+
 class CamundaView(APIView):
     """Base view: Basic or session auth, Camunda's error shape, JSON in and out, GET bodies ignored.
 
@@ -193,6 +199,12 @@ class CamundaView(APIView):
         if needed is None:
             needed = READ if request.method in ("GET", "HEAD", "OPTIONS") else ("repair",)
         require(request.user, *needed)
+
+    def check_process(self, process_id: str, what: str) -> None:
+        """Per-process rules on a write (orchestration.access.check_change): the capabilities
+        this method needs, on this process; 404 when a rule hides it, 403 when one refuses."""
+        needed = self.capabilities.get(self.request.method) or self.capabilities.get("*") or ("repair",)
+        access.check_change(self.request.user, process_id, needed, what=what)
 
     def body(self) -> dict[str, Any]:
         data = self.request.data

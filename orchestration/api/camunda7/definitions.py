@@ -289,6 +289,7 @@ class DefinitionStart(CamundaView):
         business_key = body.get("businessKey")
         if business_key is not None and not isinstance(business_key, str):
             raise invalid("businessKey must be a string")
+        access.check_start(request.user, definition.bpmn_process_id, what=f"process definition {definition.camunda_id}")
         instance = services.start_instance(
             definition=definition,
             actor=request.user,

@@ -7,6 +7,10 @@ of the topics anybody waits for have work (a single cheap query, however many wo
 and wakes the waiters of those topics, which then try to lock. Served by an ASGI server
 (uvicorn) a waiting worker costs a coroutine; under WSGI (runserver, gunicorn gthread) each
 waiting request keeps its worker thread (see docs/operations.md).
+
+Per-process rules (orchestration.access): tasks and jobs of a process a rule hides from the
+caller are left out of queries and do not exist by id; every command on one needs its
+capability ("work_jobs", or "repair" for retries) on the task's process (403 otherwise).
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ... import services
+from ... import access, services
 from ...exceptions import DomainError
 from ...models import Job, ProcessDefinition
 from ...services.external_tasks import TopicFilter, topics_with_work
@@ -51,6 +55,7 @@ from .base import (
     paginate,
     parse_date,
     require,
+    without_hidden,
 )
 from .reads import extension_properties, visible_variables
 from .variables import variables_in, variables_out
@@ -145,7 +150,11 @@ class FetchRequest:
 
 def _fetch(request: FetchRequest, actor: Any) -> list[dict[str, Any]]:
     jobs = services.fetch_and_lock(
-        request.worker, request.filters, max_tasks=request.max_tasks, use_priority=request.use_priority
+        request.worker,
+        request.filters,
+        max_tasks=request.max_tasks,
+        use_priority=request.use_priority,
+        exclude_process_ids=access.activation_excluded(actor),  # a rule's processes: never handed out
     )
     out = []
     for job in jobs:
@@ -276,8 +285,9 @@ async def fetch_and_lock(request) -> HttpResponse:
 # -- one external task -----------------------------------------------------------
 
 
-def open_external_task(task_id: str) -> Job:
-    """An external task exists (for Camunda) while it is open: done ones are gone (404)."""
+def open_external_task(task_id: str, user: Any) -> Job:
+    """An external task exists (for Camunda) while it is open: done ones are gone (404), and
+    so are those of a process a rule hides from ``user``."""
     key = maybe_uuid(task_id)
     job = (
         Job.objects.select_related("instance", "definition")
@@ -286,9 +296,18 @@ def open_external_task(task_id: str) -> Job:
         if key
         else None
     )
-    if job is None:
+    if job is None or access.hides_process(user, job.bpmn_process_id):
         raise CamundaError(404, "NotFoundException", f"External task with id {task_id} does not exist")
     return job
+
+
+class ExternalTaskWrite(CamundaView):
+    """A command on one open external task: found as the reads find it, then the per-process rules."""
+
+    def task_for_change(self, task_id: str) -> Job:
+        job = open_external_task(task_id, self.request.user)
+        self.check_process(job.bpmn_process_id, f"external task {job.key}")
+        return job
 
 
 def _worker_of(body: dict[str, Any]) -> str:
@@ -310,22 +329,22 @@ def _check_owner(job: Job, worker: str, verb: str) -> str:
 
 class ExternalTaskDetail(CamundaView):
     def get(self, request, task_id: str) -> Response:
-        return Response(dto.external_task(open_external_task(task_id)))
+        return Response(dto.external_task(open_external_task(task_id, request.user)))
 
 
 class ExternalTaskErrorDetails(CamundaView):
     def get(self, request, task_id: str) -> HttpResponse:
-        job = open_external_task(task_id)
+        job = open_external_task(task_id, request.user)
         if not job.error_details:
             return HttpResponse(status=204)
         return HttpResponse(job.error_details, content_type="text/plain; charset=utf-8")
 
 
-class ExternalTaskComplete(CamundaView):
+class ExternalTaskComplete(ExternalTaskWrite):
     capabilities = {"POST": WORK}
 
     def post(self, request, task_id: str) -> Response:
-        job = open_external_task(task_id)
+        job = self.task_for_change(task_id)
         body = self.body()
         worker = _worker_of(body)
         _check_owner(job, worker, "completed")
@@ -339,11 +358,11 @@ class ExternalTaskComplete(CamundaView):
         return Response(status=204)
 
 
-class ExternalTaskFailure(CamundaView):
+class ExternalTaskFailure(ExternalTaskWrite):
     capabilities = {"POST": WORK}
 
     def post(self, request, task_id: str) -> Response:
-        job = open_external_task(task_id)
+        job = self.task_for_change(task_id)
         body = self.body()
         worker = _worker_of(body)
         retries = as_int(body.get("retries"), "retries")
@@ -371,11 +390,11 @@ class ExternalTaskFailure(CamundaView):
         return Response(status=204)
 
 
-class ExternalTaskBpmnError(CamundaView):
+class ExternalTaskBpmnError(ExternalTaskWrite):
     capabilities = {"POST": WORK}
 
     def post(self, request, task_id: str) -> Response:
-        job = open_external_task(task_id)
+        job = self.task_for_change(task_id)
         body = self.body()
         worker = _worker_of(body)
         code = body.get("errorCode")
@@ -392,11 +411,11 @@ class ExternalTaskBpmnError(CamundaView):
         return Response(status=204)
 
 
-class ExternalTaskExtendLock(CamundaView):
+class ExternalTaskExtendLock(ExternalTaskWrite):
     capabilities = {"POST": WORK}
 
     def post(self, request, task_id: str) -> Response:
-        job = open_external_task(task_id)
+        job = self.task_for_change(task_id)
         body = self.body()
         worker = _worker_of(body)
         duration = as_int(body.get("newDuration"), "newDuration")
@@ -412,11 +431,11 @@ class ExternalTaskExtendLock(CamundaView):
         return Response(status=204)
 
 
-class ExternalTaskUnlock(CamundaView):
+class ExternalTaskUnlock(ExternalTaskWrite):
     capabilities = {"POST": WORK}
 
     def post(self, request, task_id: str) -> Response:
-        job = open_external_task(task_id)
+        job = self.task_for_change(task_id)
         services.unlock_job(job.key, actor=request.user)
         return Response(status=204)
 
@@ -428,18 +447,19 @@ def _retries_of(body: dict[str, Any]) -> int:
     return retries
 
 
-class ExternalTaskRetries(CamundaView):
+class ExternalTaskRetries(ExternalTaskWrite):
     capabilities = {"PUT": ("repair",)}
 
     def put(self, request, task_id: str) -> Response:
-        job = open_external_task(task_id)
+        job = self.task_for_change(task_id)
         retries = _retries_of(self.body())
         services.set_job_retries(job.key, retries, actor=request.user)
         return Response(status=204)
 
 
-def _external_task_query(params: Params):
+def _external_task_query(params: Params, user: Any):
     jobs = Job.objects.select_related("instance", "definition").filter(internal=False, state__in=Job.OPEN_STATES)
+    jobs = without_hidden(jobs, user)
     ids = params.list("externalTaskIdIn") + params.list("externalTaskId")
     if ids:
         jobs = jobs.filter(key__in=[k for k in map(maybe_uuid, ids) if k])
@@ -486,11 +506,11 @@ class ExternalTaskList(CamundaView):
     capabilities = {"GET": READ, "POST": READ}
 
     def get(self, request) -> Response:
-        jobs = _external_task_query(Params.of_query(request))
+        jobs = _external_task_query(Params.of_query(request), request.user)
         return Response([dto.external_task(j) for j in paginate(jobs, request)])
 
     def post(self, request) -> Response:
-        jobs = _external_task_query(Params.of_body(self.body()))
+        jobs = _external_task_query(Params.of_body(self.body()), request.user)
         return Response([dto.external_task(j) for j in paginate(jobs, request)])
 
 
@@ -498,10 +518,10 @@ class ExternalTaskCount(CamundaView):
     capabilities = {"GET": READ, "POST": READ}
 
     def get(self, request) -> Response:
-        return Response({"count": _external_task_query(Params.of_query(request)).count()})
+        return Response({"count": _external_task_query(Params.of_query(request), request.user).count()})
 
     def post(self, request) -> Response:
-        return Response({"count": _external_task_query(Params.of_body(self.body())).count()})
+        return Response({"count": _external_task_query(Params.of_body(self.body()), request.user).count()})
 
 
 class ExternalTaskRetriesBulk(CamundaView):
@@ -520,9 +540,10 @@ class ExternalTaskRetriesBulk(CamundaView):
             )
         query = body.get("externalTaskQuery")
         if isinstance(query, dict):
-            keys |= set(_external_task_query(Params.of_body(query)).values_list("key", flat=True))
+            keys |= set(_external_task_query(Params.of_body(query), request.user).values_list("key", flat=True))
         if not keys and not body.get("externalTaskIds") and not instance_keys and query is None:
             raise invalid("externalTaskIds, processInstanceIds or externalTaskQuery must be given")
+        access.check_selection(request.user, Job.objects.filter(key__in=keys))  # all or nothing
         for key in sorted(keys):
             services.set_job_retries(key, retries, actor=request.user)
         return Response(status=204)
@@ -531,8 +552,9 @@ class ExternalTaskRetriesBulk(CamundaView):
 # -- /job (jobs of Python handlers) ------------------------------------------------
 
 
-def _job_query(params: Params):
+def _job_query(params: Params, user: Any):
     jobs = Job.objects.select_related("instance", "definition").filter(internal=True, state__in=Job.OPEN_STATES)
+    jobs = without_hidden(jobs, user)
     ids = params.list("jobIds") + params.list("jobId")
     if ids:
         jobs = jobs.filter(key__in=[k for k in map(maybe_uuid, ids) if k])
@@ -562,7 +584,7 @@ def _job_query(params: Params):
     return jobs.order_by("-created_at" if descending else "created_at", "key")
 
 
-def _open_job(job_id: str) -> Job:
+def _open_job(job_id: str, user: Any) -> Job:
     key = maybe_uuid(job_id)
     job = (
         Job.objects.select_related("instance", "definition")
@@ -571,7 +593,7 @@ def _open_job(job_id: str) -> Job:
         if key
         else None
     )
-    if job is None:
+    if job is None or access.hides_process(user, job.bpmn_process_id):
         raise CamundaError(404, "InvalidRequestException", f"Job with id {job_id} does not exist")
     return job
 
@@ -580,32 +602,33 @@ class JobList(CamundaView):
     capabilities = {"GET": READ, "POST": READ}
 
     def get(self, request) -> Response:
-        return Response([dto.job(j) for j in paginate(_job_query(Params.of_query(request)), request)])
+        return Response([dto.job(j) for j in paginate(_job_query(Params.of_query(request), request.user), request)])
 
     def post(self, request) -> Response:
-        return Response([dto.job(j) for j in paginate(_job_query(Params.of_body(self.body())), request)])
+        return Response([dto.job(j) for j in paginate(_job_query(Params.of_body(self.body()), request.user), request)])
 
 
 class JobCount(CamundaView):
     capabilities = {"GET": READ, "POST": READ}
 
     def get(self, request) -> Response:
-        return Response({"count": _job_query(Params.of_query(request)).count()})
+        return Response({"count": _job_query(Params.of_query(request), request.user).count()})
 
     def post(self, request) -> Response:
-        return Response({"count": _job_query(Params.of_body(self.body())).count()})
+        return Response({"count": _job_query(Params.of_body(self.body()), request.user).count()})
 
 
 class JobDetail(CamundaView):
     def get(self, request, job_id: str) -> Response:
-        return Response(dto.job(_open_job(job_id)))
+        return Response(dto.job(_open_job(job_id, request.user)))
 
 
 class JobRetries(CamundaView):
     capabilities = {"PUT": ("repair",)}
 
     def put(self, request, job_id: str) -> Response:
-        job = _open_job(job_id)
+        job = _open_job(job_id, request.user)
         retries = _retries_of(self.body())
+        self.check_process(job.bpmn_process_id, f"job {job.key}")
         services.set_job_retries(job.key, retries, actor=request.user)
         return Response(status=204)

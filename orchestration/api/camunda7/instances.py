@@ -1,4 +1,10 @@
-"""/process-instance (query, get, delete, suspend, variables, activity tree), /message, /signal."""
+"""/process-instance (query, get, delete, suspend, variables, activity tree), /message, /signal.
+
+Per-process rules (orchestration.access): instances of a process a rule hides from the
+caller are left out of queries and do not exist by id; a write needs its capability on the
+instance's process (403 AuthorizationException when a rule takes it away). A variable
+filter on a variable masked for the caller is refused (400): its count would reveal the value.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +35,7 @@ from .base import (
     maybe_uuid,
     not_implemented,
     paginate,
+    without_hidden,
 )
 from .reads import element_names, process_variables
 from .variables import masked_typed, to_native, typed, variables_in, variables_out
@@ -100,8 +107,10 @@ def parse_conditions(params: Params, name: str) -> list[tuple[str, str, Any, boo
     return out
 
 
-def with_variables(instances, conditions: list[tuple[str, str, Any, bool]], *, field: str = "key"):
+def with_variables(instances, conditions: list[tuple[str, str, Any, bool]], *, user: Any, field: str = "key"):
     for name, operator, value, from_text in conditions:
+        if access.masked_anywhere(user, name):
+            raise invalid(f"Variable '{name}' is protected: it cannot be a filter (its value would show in the count)")
         rows = Variable.objects.filter(variable_condition(name, operator, value, from_text=from_text))
         rows = rows.filter(instance_id=OuterRef(field), scope_key=OuterRef(field))
         instances = instances.filter(Exists(rows))
@@ -111,8 +120,8 @@ def with_variables(instances, conditions: list[tuple[str, str, Any, bool]], *, f
 # -- process instances ---------------------------------------------------------------
 
 
-def instance_query(params: Params, *, runtime: bool = True):
-    instances = ProcessInstance.objects.select_related("definition")
+def instance_query(params: Params, *, user: Any, runtime: bool = True):
+    instances = without_hidden(ProcessInstance.objects.select_related("definition"), user)
     if runtime:
         instances = instances.filter(state=ProcessInstance.State.ACTIVE)
     ids = params.list("processInstanceIds") + params.list("processInstanceId")
@@ -160,7 +169,7 @@ def instance_query(params: Params, *, runtime: bool = True):
         )
     if params.list("tenantIdIn"):
         instances = instances.none()
-    instances = with_variables(instances, parse_conditions(params, "variables"))
+    instances = with_variables(instances, parse_conditions(params, "variables"), user=user)
     field = {
         "instanceId": "key",
         "definitionKey": "bpmn_process_id",
@@ -174,11 +183,11 @@ class InstanceList(CamundaView):
     capabilities = {"GET": READ, "POST": READ}
 
     def get(self, request) -> Response:
-        items = paginate(instance_query(Params.of_query(request)), request)
+        items = paginate(instance_query(Params.of_query(request), user=request.user), request)
         return Response([dto.process_instance(i) for i in items])
 
     def post(self, request) -> Response:
-        items = paginate(instance_query(Params.of_body(self.body())), request)
+        items = paginate(instance_query(Params.of_body(self.body()), user=request.user), request)
         return Response([dto.process_instance(i) for i in items])
 
 
@@ -186,20 +195,21 @@ class InstanceCount(CamundaView):
     capabilities = {"GET": READ, "POST": READ}
 
     def get(self, request) -> Response:
-        return Response({"count": instance_query(Params.of_query(request)).count()})
+        return Response({"count": instance_query(Params.of_query(request), user=request.user).count()})
 
     def post(self, request) -> Response:
-        return Response({"count": instance_query(Params.of_body(self.body())).count()})
+        return Response({"count": instance_query(Params.of_body(self.body()), user=request.user).count()})
 
 
-def running_instance(instance_id: str) -> ProcessInstance:
+def running_instance(instance_id: str, user: Any) -> ProcessInstance:
+    """The active instance, or 404 (also when a rule hides its process from ``user``)."""
     key = maybe_uuid(instance_id)
     instance = (
         ProcessInstance.objects.select_related("definition").filter(key=key, state=ProcessInstance.State.ACTIVE).first()
         if key
         else None
     )
-    if instance is None:
+    if instance is None or access.hides_process(user, instance.bpmn_process_id):
         raise CamundaError(404, "InvalidRequestException", f"Process instance with id {instance_id} does not exist")
     return instance
 
@@ -208,18 +218,19 @@ class InstanceDetail(CamundaView):
     capabilities = {"GET": READ, "DELETE": ("repair",)}
 
     def get(self, request, instance_id: str) -> Response:
-        return Response(dto.process_instance(running_instance(instance_id)))
+        return Response(dto.process_instance(running_instance(instance_id, request.user)))
 
     def delete(self, request, instance_id: str) -> Response:
         fail = as_bool(request.query_params.get("failIfNotExists"), "failIfNotExists")
         try:
-            instance = running_instance(instance_id)
+            instance = running_instance(instance_id, request.user)
         except CamundaError:
             if fail is False:
                 return Response(status=204)
             raise CamundaError(
                 404, "InvalidRequestException", f"Process instance with id {instance_id} does not exist"
             ) from None
+        self.check_process(instance.bpmn_process_id, f"process instance {instance.key}")
         services.cancel_instance(instance.key, actor=request.user, reason="deleted through the Camunda 7 REST API")
         return Response(status=204)
 
@@ -228,10 +239,11 @@ class InstanceSuspended(CamundaView):
     capabilities = {"PUT": ("repair",)}
 
     def put(self, request, instance_id: str) -> Response:
-        instance = running_instance(instance_id)
+        instance = running_instance(instance_id, request.user)
         suspended = as_bool(self.body().get("suspended"), "suspended")
         if suspended is None:
             raise invalid("suspended (true or false) is required")
+        self.check_process(instance.bpmn_process_id, f"process instance {instance.key}")
         if suspended and not instance.suspended:
             services.suspend_instance(instance.key, actor=request.user)
         elif not suspended and instance.suspended:
@@ -243,17 +255,18 @@ class InstanceVariables(CamundaView):
     capabilities = {"GET": READ, "POST": ("repair", "work_jobs")}
 
     def get(self, request, instance_id: str) -> Response:
-        instance = running_instance(instance_id)
+        instance = running_instance(instance_id, request.user)
         masked = access.masked_names(request.user, instance.bpmn_process_id)
         return Response(variables_out(process_variables(instance.key), masked=masked))
 
     def post(self, request, instance_id: str) -> Response:
         """Modify: {modifications: {...typed}, deletions: [...]}."""
-        instance = running_instance(instance_id)
+        instance = running_instance(instance_id, request.user)
         body = self.body()
         if as_list(body.get("deletions")):
             raise not_implemented("deleting variables is not supported: set them to null instead")
         modifications = variables_in(body.get("modifications"), "modifications")
+        self.check_process(instance.bpmn_process_id, f"process instance {instance.key}")
         if modifications:
             services.set_variables(instance.key, modifications, actor=request.user)
         return Response(status=204)
@@ -263,7 +276,7 @@ class InstanceVariable(CamundaView):
     capabilities = {"GET": READ, "PUT": ("repair", "work_jobs"), "DELETE": ("repair",)}
 
     def get(self, request, instance_id: str, name: str) -> Response:
-        instance = running_instance(instance_id)
+        instance = running_instance(instance_id, request.user)
         values = process_variables(instance.key)
         if name not in values:
             raise CamundaError(
@@ -274,18 +287,20 @@ class InstanceVariable(CamundaView):
         return Response(typed(values[name]))
 
     def put(self, request, instance_id: str, name: str) -> Response:
-        instance = running_instance(instance_id)
-        services.set_variables(instance.key, {name: to_native(name, self.body())}, actor=request.user)
+        instance = running_instance(instance_id, request.user)
+        value = to_native(name, self.body())
+        self.check_process(instance.bpmn_process_id, f"process instance {instance.key}")
+        services.set_variables(instance.key, {name: value}, actor=request.user)
         return Response(status=204)
 
     def delete(self, request, instance_id: str, name: str) -> Response:
-        running_instance(instance_id)
+        running_instance(instance_id, request.user)
         raise not_implemented("deleting variables is not supported: set them to null instead")
 
 
 class InstanceVariableData(CamundaView):
     def get(self, request, instance_id: str, name: str) -> HttpResponse:
-        instance = running_instance(instance_id)
+        instance = running_instance(instance_id, request.user)
         values = process_variables(instance.key)
         if name not in values:
             raise CamundaError(
@@ -305,7 +320,7 @@ class InstanceVariableData(CamundaView):
 
 class InstanceActivityTree(CamundaView):
     def get(self, request, instance_id: str) -> Response:
-        instance = running_instance(instance_id)
+        instance = running_instance(instance_id, request.user)
         names = element_names(instance.definition)
         rows = list(
             ElementInstance.objects.filter(instance_id=instance.key, state=ElementInstance.State.ACTIVE).order_by(
@@ -383,11 +398,17 @@ def _ambiguous(name: str, count: int, business_key: Any, instance_id: Any, keys:
 
 
 def _waiting_instances(
-    name: str, business_key: str | None, instance_key: uuid.UUID | None, keys: dict[str, Any]
+    name: str,
+    business_key: str | None,
+    instance_key: uuid.UUID | None,
+    keys: dict[str, Any],
+    excluded: frozenset[str] = frozenset(),
 ) -> list:
     subs = MessageSubscription.objects.filter(
         message_name=name, state=MessageSubscription.State.OPEN, instance__isnull=False, instance__state="active"
     )
+    if excluded:
+        subs = subs.exclude(instance__bpmn_process_id__in=sorted(excluded))
     if business_key is not None:
         subs = subs.filter(instance__business_key=business_key)
     if instance_key is not None:
@@ -453,6 +474,9 @@ class MessageCorrelate(CamundaView):
         variables = variables_in(body.get("processVariables"), "processVariables")
         variables.update(variables_in(body.get("processVariablesLocal"), "processVariablesLocal"))
         correlate_all = bool(as_bool(body.get("all"), "all"))
+        # per-process rules: instances (and start events) the caller may not change do not match
+        excluded = access.correlation_excluded(request.user)
+        excluded_starts = access.correlation_excluded(request.user, start=True)
         with transaction.atomic():
             if not keys:
                 try:
@@ -463,6 +487,8 @@ class MessageCorrelate(CamundaView):
                         process_instance_key=str(instance_key) if instance_key else None,
                         variables=variables,
                         all=correlate_all,
+                        exclude_process_ids=excluded,
+                        exclude_start_process_ids=excluded_starts,
                     )
                 except NoSubscription:
                     if correlate_all:
@@ -470,10 +496,10 @@ class MessageCorrelate(CamundaView):
                     else:
                         raise _no_match(name) from None
                 except AmbiguousCorrelation:
-                    count = len(_waiting_instances(name, business_key, instance_key, {}))
+                    count = len(_waiting_instances(name, business_key, instance_key, {}, excluded))
                     raise _ambiguous(name, count, business_key, instance_id, keys) from None
             else:
-                waiting = list(dict.fromkeys(_waiting_instances(name, business_key, instance_key, keys)))
+                waiting = list(dict.fromkeys(_waiting_instances(name, business_key, instance_key, keys, excluded)))
                 if not waiting and not correlate_all:
                     raise _no_match(name)
                 if len(waiting) > 1 and not correlate_all:
@@ -489,6 +515,7 @@ class MessageCorrelate(CamundaView):
                             variables=variables,
                             all=correlate_all,
                             start_instances=False,
+                            exclude_process_ids=excluded,
                         )
                     )
         if not as_bool(body.get("resultEnabled"), "resultEnabled"):
@@ -509,5 +536,6 @@ class SignalThrow(CamundaView):
             raise not_implemented("signalling one execution (executionId) is not supported: signals are broadcast")
         if body.get("tenantId"):
             return Response(status=204)  # no tenant here: no subscriber belongs to it
+        access.check_broadcast(request.user)  # a signal reaches every process: refused for a user with deny rules
         services.broadcast_signal(name, actor=request.user, variables=variables_in(body.get("variables")))
         return Response(status=204)

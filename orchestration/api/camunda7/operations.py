@@ -1,4 +1,9 @@
-"""/incident, /history/process-instance, /history/activity-instance, /migration."""
+"""/incident, /history/process-instance, /history/activity-instance, /migration.
+
+Per-process rules (orchestration.access): incidents and instances of a process a rule
+hides from the caller are left out and not found by id; resolving an incident and
+migrating instances need "repair" on their processes (403 when a rule takes it away).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from typing import Any
 from django.db import models
 from rest_framework.response import Response
 
-from ... import services
+from ... import access, services
 from ...models import ElementInstance, Incident, ProcessInstance, UserTask
 from ...services import MigrationRefused
 from . import dto
@@ -23,8 +28,9 @@ from .base import (
     not_implemented,
     paginate,
     parse_date,
+    without_hidden,
 )
-from .instances import _like_regex, instance_query, parse_conditions
+from .instances import _like_regex, instance_query, parse_conditions, with_variables
 from .reads import element_names
 
 # -- incidents -----------------------------------------------------------------------
@@ -40,8 +46,9 @@ _TYPE_FILTERS = {
 }
 
 
-def incident_query(params: Params):
+def incident_query(params: Params, user: Any):
     incidents = Incident.objects.select_related("instance__definition", "job").filter(state=Incident.State.OPEN)
+    incidents = without_hidden(incidents, user)
     if params.has("incidentId"):
         incidents = incidents.filter(key=maybe_uuid(params.str("incidentId")))
     if params.has("incidentType"):
@@ -75,12 +82,14 @@ def incident_query(params: Params):
 
 class IncidentList(CamundaView):
     def get(self, request) -> Response:
-        return Response([dto.incident(i) for i in paginate(incident_query(Params.of_query(request)), request)])
+        return Response(
+            [dto.incident(i) for i in paginate(incident_query(Params.of_query(request), request.user), request)]
+        )
 
 
 class IncidentCount(CamundaView):
     def get(self, request) -> Response:
-        return Response({"count": incident_query(Params.of_query(request)).count()})
+        return Response({"count": incident_query(Params.of_query(request), request.user).count()})
 
 
 class IncidentDetail(CamundaView):
@@ -88,7 +97,9 @@ class IncidentDetail(CamundaView):
 
     def get(self, request, incident_id: str) -> Response:
         incident = (
-            incident_query(Params.of_body({"incidentId": incident_id})).first() if maybe_uuid(incident_id) else None
+            incident_query(Params.of_body({"incidentId": incident_id}), request.user).first()
+            if maybe_uuid(incident_id)
+            else None
         )
         if incident is None:
             raise CamundaError(404, "InvalidRequestException", f"No incident found with id '{incident_id}'")
@@ -100,8 +111,9 @@ class IncidentDetail(CamundaView):
             if maybe_uuid(incident_id)
             else None
         )
-        if incident is None:
+        if incident is None or access.hides_process(request.user, incident.bpmn_process_id):
             raise CamundaError(404, "InvalidRequestException", f"No incident found with id '{incident_id}'")
+        self.check_process(incident.bpmn_process_id, f"incident {incident.key}")
         if incident.job_id:
             raise invalid(
                 f"Cannot resolve an incident of type {dto.incident(incident)['incidentType']}: set the retries of its job instead"
@@ -113,8 +125,8 @@ class IncidentDetail(CamundaView):
 # -- history ---------------------------------------------------------------------------
 
 
-def historic_instance_query(params: Params):
-    instances = instance_query(Params.of_body({}), runtime=False)
+def historic_instance_query(params: Params, user: Any):
+    instances = instance_query(Params.of_body({}), user=user, runtime=False)
     ids = params.list("processInstanceIds") + params.list("processInstanceId")
     if ids:
         instances = instances.filter(key__in=[k for k in map(maybe_uuid, ids) if k])
@@ -163,9 +175,7 @@ def historic_instance_query(params: Params):
             instances = instances.filter(**{lookup: parse_date(params.str(name), name)})
     if params.list("tenantIdIn"):
         instances = instances.none()
-    from .instances import with_variables
-
-    instances = with_variables(instances, parse_conditions(params, "variables"))
+    instances = with_variables(instances, parse_conditions(params, "variables"), user=user)
     sort_by, sort_order = params.str("sortBy"), params.str("sortOrder")
     sorting = params.source.get("sorting") if not params.is_query else None
     if isinstance(sorting, list) and sorting and isinstance(sorting[0], dict):
@@ -197,11 +207,17 @@ class HistoricInstanceList(CamundaView):
     capabilities = {"GET": ("view", "work_jobs", "work_tasks"), "POST": ("view", "work_jobs", "work_tasks")}
 
     def get(self, request) -> Response:
-        return Response(_historic_instances(list(paginate(historic_instance_query(Params.of_query(request)), request))))
+        return Response(
+            _historic_instances(
+                list(paginate(historic_instance_query(Params.of_query(request), request.user), request))
+            )
+        )
 
     def post(self, request) -> Response:
         return Response(
-            _historic_instances(list(paginate(historic_instance_query(Params.of_body(self.body())), request)))
+            _historic_instances(
+                list(paginate(historic_instance_query(Params.of_body(self.body()), request.user), request))
+            )
         )
 
 
@@ -209,17 +225,17 @@ class HistoricInstanceCount(CamundaView):
     capabilities = {"GET": ("view", "work_jobs", "work_tasks"), "POST": ("view", "work_jobs", "work_tasks")}
 
     def get(self, request) -> Response:
-        return Response({"count": historic_instance_query(Params.of_query(request)).count()})
+        return Response({"count": historic_instance_query(Params.of_query(request), request.user).count()})
 
     def post(self, request) -> Response:
-        return Response({"count": historic_instance_query(Params.of_body(self.body())).count()})
+        return Response({"count": historic_instance_query(Params.of_body(self.body()), request.user).count()})
 
 
 class HistoricInstanceDetail(CamundaView):
     def get(self, request, instance_id: str) -> Response:
         key = maybe_uuid(instance_id)
         instance = ProcessInstance.objects.select_related("definition").filter(key=key).first() if key else None
-        if instance is None:
+        if instance is None or access.hides_process(request.user, instance.bpmn_process_id):
             raise CamundaError(
                 404, "InvalidRequestException", f"Historic process instance with id {instance_id} does not exist"
             )
@@ -417,14 +433,16 @@ class MigrationExecute(CamundaView):
 
     def post(self, request) -> Response:
         body = self.body()
-        plan, _source, _target = _plan_from(body.get("migrationPlan"))
+        plan, source, target = _plan_from(body.get("migrationPlan"))
         keys = [k for k in map(maybe_uuid, as_list(body.get("processInstanceIds"))) if k]
         query = body.get("processInstanceQuery")
         if isinstance(query, dict):
-            keys += list(instance_query(Params.of_body(query)).values_list("key", flat=True))
+            keys += list(instance_query(Params.of_body(query), user=request.user).values_list("key", flat=True))
         keys = list(dict.fromkeys(keys))
         if not keys:
             raise invalid("process instance ids cannot be empty")
+        self.check_process(target.bpmn_process_id, f"process definition {target.camunda_id}")
+        access.check_selection(request.user, ProcessInstance.objects.filter(key__in=keys))
         try:
             services.migrate_instances(plan, keys, actor=request.user)
         except MigrationRefused as exc:

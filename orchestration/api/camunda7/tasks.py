@@ -146,7 +146,7 @@ def task_query(params: Params, user):
         tasks = tasks.filter(instance__suspended=True)
     if params.list("tenantIdIn"):
         tasks = tasks.none()
-    tasks = with_variables(tasks, parse_conditions(params, "processVariables"), field="instance_id")
+    tasks = with_variables(tasks, parse_conditions(params, "processVariables"), user=user, field="instance_id")
     sort_by, sort_order = params.str("sortBy"), params.str("sortOrder")
     sorting = params.source.get("sorting") if not params.is_query else None
     if isinstance(sorting, list) and sorting and isinstance(sorting[0], dict):

@@ -12,7 +12,10 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ... import access, reports
+from ...exceptions import NotFound
 from ...models import BatchItem, BatchOperation
+from ...services import batch_modify
 from ...services import batches as batch_service
 from .base import (
     READ_ERRORS,
@@ -79,6 +82,44 @@ class BatchItemQuerySerializer(PageQuerySerializer):
     state = serializers.ChoiceField(choices=BatchItem.State.choices, required=False)
 
 
+class ModifyInstructionSerializer(serializers.Serializer):
+    """One step of a modify batch, applied in order to every selected instance (services.batch_modify)."""
+
+    op = serializers.ChoiceField(choices=batch_modify.OPS, help_text="move, cancel, start_before or start_after")
+    element = serializers.CharField(
+        required=False, max_length=255, help_text="cancel, start_before, start_after: the element id"
+    )
+    to = serializers.CharField(required=False, max_length=255, help_text="move: the element the tokens go to")
+    variables = serializers.DictField(
+        child=serializers.JSONField(),
+        required=False,
+        help_text="move, start_before, start_after: set on the process scope with the started token",
+    )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # "from" is a Python keyword: it cannot be a class attribute
+        fields["from"] = serializers.CharField(
+            required=False, max_length=255, help_text="move: the element whose tokens move"
+        )
+        return fields
+
+
+class BatchFilterSerializer(InstanceFilterSerializer):
+    """The instance search's filters, plus the version (modify needs processId and version)."""
+
+    version = serializers.IntegerField(
+        required=False, min_value=1, max_value=2_147_483_647, help_text="with processId: one process version"
+    )
+
+
+class MigrationMappingSerializer(serializers.Serializer):
+    """One row of a migrate batch's element mapping (the migration page's table)."""
+
+    source = serializers.CharField(max_length=255, help_text="an element id of the source version")
+    target = serializers.CharField(max_length=255, help_text="an element id of the target version, of the same kind")
+
+
 class BatchParamsSerializer(serializers.Serializer):
     variables = serializers.DictField(
         child=serializers.JSONField(),
@@ -92,16 +133,41 @@ class BatchParamsSerializer(serializers.Serializer):
         help_text="retry_incidents: only incidents of this fingerprint (default: the filter's fingerprint)",
     )
     targetDefinitionKey = serializers.UUIDField(required=False, help_text="migrate (required): the target version")
+    sourceDefinitionKey = serializers.UUIDField(
+        required=False, help_text="migrate with mappings (required then): the version the mappings map from"
+    )
+    mappings = serializers.ListField(
+        child=MigrationMappingSerializer(),
+        required=False,
+        max_length=10_000,
+        help_text=(
+            "migrate: the whole element mapping, used exactly as given (nothing automatic is added; a source "
+            "element left out is unmapped); every row is checked first (both elements exist, same kind)"
+        ),
+    )
+    instructions = serializers.ListField(
+        child=ModifyInstructionSerializer(),
+        required=False,
+        max_length=batch_modify.MAX_INSTRUCTIONS,
+        help_text=(
+            "modify (required): token instructions on elements of the one version the filter pins "
+            '(processId and version), e.g. [{"op": "move", "from": "Task_A", "to": "Task_B"}]'
+        ),
+    )
 
 
 class BatchCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
-    filter = InstanceFilterSerializer(
+    filter = BatchFilterSerializer(
         required=False, help_text="the instance search's filters; the instances they select now are frozen"
     )
     params = BatchParamsSerializer(required=False)
     reason = serializers.CharField(
-        required=False, default="", allow_blank=True, max_length=2000, help_text="required for cancel, set_variables"
+        required=False,
+        default="",
+        allow_blank=True,
+        max_length=2000,
+        help_text="required for cancel, set_variables, modify",
     )
 
 
@@ -113,8 +179,9 @@ def _filter_params(data: dict) -> dict[str, str]:
         "businessKey": "business_key",
         "q": "q",
         "fingerprint": "fingerprint",
+        "version": "version",
     }
-    return {names[name]: value for name, value in data.items() if name in names and value}
+    return {names[name]: str(value) for name, value in data.items() if name in names and value}
 
 
 def _service_params(kind: str, data: dict, filters: dict[str, str]) -> dict:
@@ -127,11 +194,22 @@ def _service_params(kind: str, data: dict, filters: dict[str, str]) -> dict:
         params["fingerprint"] = filters["fingerprint"]  # as Operate does
     if data.get("targetDefinitionKey"):
         params["target_definition"] = str(data["targetDefinitionKey"])
+    if kind == Kind.MIGRATE and data.get("sourceDefinitionKey"):
+        params["source_definition"] = str(data["sourceDefinitionKey"])
+    if kind == Kind.MIGRATE and "mappings" in data:
+        params["instructions"] = [[row["source"], row["target"]] for row in data["mappings"]]
+    if kind == Kind.MODIFY and "instructions" in data:
+        params["instructions"] = [dict(step) for step in data["instructions"]]
     return params
 
 
-def _get_batch(key: str) -> BatchOperation:
-    return batch_service.get_batch(parse_key(key, "batch"))
+def _get_batch(key: str, user) -> BatchOperation:
+    """The batch, or 404: also when one of its items is an instance of a process a rule hides
+    from ``user`` (whoever created it), as Operate answers."""
+    batch = reports.get_batch(parse_key(key, "batch"), hidden=access.hidden_processes(user))
+    if batch is None:
+        raise NotFound(f"batch {key} not found")
+    return batch
 
 
 class BatchList(ApiView):
@@ -147,17 +225,24 @@ class BatchList(ApiView):
     def get(self, request: Request) -> Response:
         params = query(request, PageQuerySerializer)
         rows, cursor = keyset_page(
-            BatchOperation.objects.all(), field="created_at", cursor=params.get("cursor"), limit=params["limit"]
+            reports.visible_batches(hidden=access.hidden_processes(request.user)),
+            field="created_at",
+            cursor=params.get("cursor"),
+            limit=params["limit"],
         )
         return Response(page(rows, cursor, BatchSerializer))
 
     @extend_schema(
         operation_id="batches_create",
         request=BatchCreateSerializer,
-        responses={201: BatchSerializer, **errors(400, 401, 403)},
+        responses={201: BatchSerializer, 200: BatchSerializer, **errors(400, 401, 403)},
         description=(
             "Freeze the active instances the filter selects now into a batch "
-            "that runs in the background. 400 for a bad filter, a missing reason or params."
+            "that runs in the background. 400 for a bad filter, a missing reason or params; "
+            "modify also for a filter that does not pin one version (processId and version) "
+            "or an instruction naming an element that version cannot hold or start a token at. "
+            "An Idempotency-Key header makes the request safe to resend: the same key again "
+            "from the same user returns the batch it created (200) instead of a new one."
         ),
     )
     def post(self, request: Request) -> Response:
@@ -169,7 +254,10 @@ class BatchList(ApiView):
             actor=request.user,
             params=_service_params(data["kind"], data.get("params") or {}, filters),
             reason=data["reason"],
+            submit_token=request.headers.get("Idempotency-Key", ""),
         )
+        if getattr(batch, "already_submitted", False):  # the same Idempotency-Key again: the first batch
+            return Response(BatchSerializer(batch).data, status=status.HTTP_200_OK)
         return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
 
 
@@ -178,7 +266,7 @@ class BatchDetail(ApiView):
 
     @extend_schema(responses={200: BatchSerializer, **errors(*READ_ERRORS, 404)})
     def get(self, request: Request, key: str) -> Response:
-        return Response(BatchSerializer(batch_service.refresh_counts(_get_batch(key))).data)
+        return Response(BatchSerializer(batch_service.refresh_counts(_get_batch(key, request.user))).data)
 
 
 class BatchItems(ApiView):
@@ -190,7 +278,7 @@ class BatchItems(ApiView):
         description="The selected instances and what happened to each, in selection order (oldest instance first).",
     )
     def get(self, request: Request, key: str) -> Response:
-        batch = _get_batch(key)
+        batch = _get_batch(key, request.user)
         params = query(request, BatchItemQuerySerializer)
         items = batch.items.all()
         if params.get("state"):
@@ -212,6 +300,8 @@ def _action(service, name: str, summary: str):
     class BatchAction(ApiView):
         @extend_schema(request=None, responses={200: BatchSerializer, **errors(*WRITE_ERRORS)}, summary=summary)
         def post(self, request: Request, key: str) -> Response:
+            # 404 when an item's process is hidden, 403 when the user may not change one of them
+            access.check_batch(request.user, _get_batch(key, request.user))
             batch = service(parse_key(key, "batch"), actor=request.user)
             return Response(BatchSerializer(batch).data)
 

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from ... import access
 from ...exceptions import NotFound
 from ...models import Deployment, ProcessDefinition
 from .base import (
@@ -57,6 +58,9 @@ class DefinitionList(ApiView):
     def get(self, request: Request) -> Response:
         params = query(request, DefinitionQuerySerializer)
         definitions = ProcessDefinition.objects.all()
+        hidden = access.hidden_processes(request.user)
+        if hidden:
+            definitions = definitions.exclude(bpmn_process_id__in=sorted(hidden))
         if params.get("processId"):
             definitions = definitions.filter(bpmn_process_id=params["processId"])
         if params["latest"]:
@@ -72,9 +76,10 @@ class DefinitionList(ApiView):
         return Response(page(rows, cursor, DefinitionSerializer))
 
 
-def get_definition(key: str) -> ProcessDefinition:
+def get_definition(key: str, user=None) -> ProcessDefinition:  # noqa: ANN001 (a user)
+    """The definition, or NotFound; also when a rule hides its process from ``user`` (if given)."""
     definition = ProcessDefinition.objects.filter(key=parse_key(key, "process definition")).first()
-    if definition is None:
+    if definition is None or (user is not None and access.hides_process(user, definition.bpmn_process_id)):
         raise NotFound(f"process definition {key} not found")
     return definition
 
@@ -82,7 +87,7 @@ def get_definition(key: str) -> ProcessDefinition:
 class DefinitionDetail(ApiView):
     @extend_schema(responses={200: DefinitionSerializer, **errors(*READ_ERRORS, 404)})
     def get(self, request: Request, key: str) -> Response:
-        return Response(DefinitionSerializer(get_definition(key)).data)
+        return Response(DefinitionSerializer(get_definition(key, request.user)).data)
 
 
 class DefinitionXml(ApiView):
@@ -90,7 +95,7 @@ class DefinitionXml(ApiView):
 
     @extend_schema(responses={(200, "application/xml"): str, **errors(*READ_ERRORS, 404)})
     def get(self, request: Request, key: str) -> HttpResponse:
-        definition = get_definition(key)
+        definition = get_definition(key, request.user)
         xml = Deployment.objects.values_list("xml", flat=True).get(key=definition.deployment_id)
         return HttpResponse(xml, content_type="application/xml; charset=utf-8")
 
@@ -104,4 +109,4 @@ class DefinitionDiagram(ApiView):
         description="The diagram of this process as a standalone SVG document (no script, no instance overlays).",
     )
     def get(self, request: Request, key: str) -> HttpResponse:
-        return definition_svg(get_definition(key))
+        return definition_svg(get_definition(key, request.user))

@@ -9,7 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ... import services
+from ... import access, services
 from ...exceptions import NotFound
 from ...models import Deployment
 from .base import (
@@ -146,4 +146,4 @@ class DeploymentDiagram(ApiView):
     def get(self, request: Request, key: str) -> HttpResponse:
         deployment = _get_deployment(key)
         params = query(request, DeploymentDiagramQuerySerializer)
-        return deployment_svg(deployment, params.get("processId"))
+        return deployment_svg(deployment, params.get("processId"), hidden=access.hidden_processes(request.user))

@@ -8,12 +8,13 @@ deployment by operate.diagram_index.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
-from ...exceptions import DomainError
+from ...exceptions import DomainError, NotFound
 from ...models import Deployment, ProcessDefinition
 from .base import READ_ERRORS, errors
 
@@ -64,11 +65,18 @@ class DeploymentDiagramQuerySerializer(serializers.Serializer):
     )
 
 
-def deployment_svg(deployment: Deployment, process_id: str | None = None) -> HttpResponse:
-    """One process of the deployment: `process_id`, else the first DI plane of the file."""
+def deployment_svg(
+    deployment: Deployment, process_id: str | None = None, *, hidden: Collection[str] = ()
+) -> HttpResponse:
+    """One process of the deployment: `process_id`, else the first DI plane of the file.
+    Processes a rule hides (``hidden``) are not drawn, as if not in the file."""
     from operate.diagram_index import load_source, source_for_definition
 
     definitions = deployment.definitions.order_by("bpmn_process_id")
+    if hidden:
+        if not definitions.exclude(bpmn_process_id__in=sorted(hidden)).exists():
+            raise NotFound(f"deployment {deployment.key} not found")
+        definitions = definitions.exclude(bpmn_process_id__in=sorted(hidden))
     if process_id:
         definitions = definitions.filter(bpmn_process_id=process_id)
     definition = definitions.first()

@@ -1,4 +1,8 @@
-"""Incidents: search (keyset pages), get, resolve (optionally with variable fixes)."""
+"""Incidents: search (keyset pages), get, resolve (optionally with variable fixes).
+
+Incidents of a process a rule hides from the caller are left out and not found (404);
+resolving needs "repair" on the incident's process (403 when a rule takes it away).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ... import services
+from ... import access, services
 from ...exceptions import NotFound
 from ...models import Incident
 from .base import (
@@ -71,6 +75,9 @@ class IncidentList(ApiView):
     def get(self, request: Request) -> Response:
         params = query(request, IncidentQuerySerializer)
         incidents = Incident.objects.all()
+        hidden = access.processes_denied(request.user, "view")
+        if hidden:
+            incidents = incidents.exclude(bpmn_process_id__in=hidden)
         for name, column in (
             ("state", "state"),
             ("processId", "bpmn_process_id"),
@@ -85,9 +92,9 @@ class IncidentList(ApiView):
         return Response(page(rows, cursor, IncidentSerializer))
 
 
-def _get_incident(key: str) -> Incident:
+def _get_incident(key: str, user) -> Incident:
     incident = Incident.objects.filter(key=parse_key(key, "incident")).first()
-    if incident is None:
+    if incident is None or access.hides_process(user, incident.bpmn_process_id):
         raise NotFound(f"incident {key} not found")
     return incident
 
@@ -95,7 +102,7 @@ def _get_incident(key: str) -> Incident:
 class IncidentDetail(ApiView):
     @extend_schema(responses={200: IncidentSerializer, **errors(*READ_ERRORS, 404)})
     def get(self, request: Request, key: str) -> Response:
-        return Response(IncidentSerializer(_get_incident(key)).data)
+        return Response(IncidentSerializer(_get_incident(key, request.user)).data)
 
 
 class IncidentResolve(ApiView):
@@ -106,7 +113,8 @@ class IncidentResolve(ApiView):
     )
     def post(self, request: Request, key: str) -> Response:
         data = body(request, ResolveSerializer)
+        incident = access.incident_for_change(request.user, parse_key(key, "incident"))
         incident = services.resolve_incident(
-            parse_key(key, "incident"), variables=data["variables"], retries=data["retries"], actor=request.user
+            incident.key, variables=data["variables"], retries=data["retries"], actor=request.user
         )
         return Response(IncidentSerializer(incident).data)

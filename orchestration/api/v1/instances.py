@@ -1,5 +1,12 @@
 """Process instances: start, search (Operate's filters, keyset pages), get, cancel,
-suspend/resume, variables, migrate, modify, and the audit history."""
+suspend/resume, variables, migrate, modify, and the audit history.
+
+Per-process rules (orchestration.access) apply on top of the role: a rule that takes
+"view" away hides the process's instances (left out of the search, 404 by key); one that
+takes "repair" away refuses every change to them (403); one that takes "start" away
+refuses starting the process (403). A search condition on a variable masked for the
+caller is refused (400 invalid_filter).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,7 @@ from rest_framework.response import Response
 
 from ... import access, selectors, services
 from ...exceptions import NotFound
+from ...instance_search import check_masked_conditions, filter_instances, open_incident_exists, order_instances
 from ...models import AuditEvent, ElementInstance, Incident, ProcessInstance, Variable
 from ...selectors import INSTANCE_STATES, Cursor, InstanceFilter
 from ...services.modification import KINDS
@@ -116,11 +124,30 @@ class StartSerializer(serializers.Serializer):
         return attrs
 
 
-def get_instance(key: str) -> ProcessInstance:
+def get_instance(key: str, user) -> ProcessInstance:
+    """The instance, or 404 (also when a rule hides its process from ``user``)."""
     instance = selectors.get_instance(parse_key(key, "process instance"))
-    if instance is None:
+    if instance is None or access.hides_process(user, instance.bpmn_process_id):
         raise NotFound(f"process instance {key} not found")
     return instance
+
+
+def instance_for_change(request: Request, key: str) -> ProcessInstance:
+    """The instance the caller may repair: 404 unknown or hidden, 403 when a rule takes repair away."""
+    return access.instance_for_change(request.user, parse_key(key, "process instance"))
+
+
+def search_instances(user, filters: InstanceFilter, *, after: Cursor | None, limit: int) -> tuple[list, Cursor | None]:
+    """One page of the search, without the processes a rule hides from ``user``."""
+    check_masked_conditions(filters, user)
+    instances = ProcessInstance.objects.select_related("definition").annotate(has_open_incident=open_incident_exists())
+    # hidden: left out, and a search match among them does not roll up to its visible root case
+    hidden = access.hidden_processes(user)
+    rows = list(order_instances(filter_instances(filters, instances, hidden=hidden), filters.sort, after)[: limit + 1])
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, Cursor.after_row(rows[-1], filters.sort)
 
 
 def _detail(key: uuid.UUID) -> dict:
@@ -149,14 +176,18 @@ class InstanceList(ApiView):
             q=params["q"],
             fingerprint=params["fingerprint"],
         )
-        result = selectors.list_instances(filters, after=after, limit=params["limit"])
-        cursor = result.next_cursor.encode() if result.next_cursor else None
-        return Response(page(result.instances, cursor, InstanceSerializer))
+        rows, next_cursor = search_instances(request.user, filters, after=after, limit=params["limit"])
+        return Response(page(rows, next_cursor.encode() if next_cursor else None, InstanceSerializer))
 
     @extend_schema(request=StartSerializer, responses={201: InstanceDetailSerializer, **errors(*WRITE_ERRORS)})
     def post(self, request: Request) -> Response:
         data = body(request, StartSerializer)
         definition = get_definition(str(data["definitionKey"])) if data.get("definitionKey") else None
+        if definition is not None:
+            access.check_start(request.user, definition.bpmn_process_id, what=f"process definition {definition.key}")
+        else:
+            what = f"a process definition with id '{data['processId']}'"
+            access.check_start(request.user, data["processId"], what=what)
         instance = services.start_instance(
             data.get("processId"),
             definition=definition,
@@ -170,7 +201,7 @@ class InstanceList(ApiView):
 class InstanceDetail(ApiView):
     @extend_schema(responses={200: InstanceDetailSerializer, **errors(*READ_ERRORS, 404)})
     def get(self, request: Request, key: str) -> Response:
-        return Response(InstanceDetailSerializer(get_instance(key)).data)
+        return Response(InstanceDetailSerializer(get_instance(key, request.user)).data)
 
 
 def _action(service, summary: str):
@@ -182,7 +213,8 @@ def _action(service, summary: str):
         )
         def post(self, request: Request, key: str) -> Response:
             data = body(request, ReasonSerializer)
-            instance = service(parse_key(key, "process instance"), actor=request.user, reason=data["reason"])
+            instance = instance_for_change(request, key)
+            instance = service(instance.key, actor=request.user, reason=data["reason"])
             return Response(_detail(instance.key))
 
     InstanceAction.__name__ = InstanceAction.__qualname__ = f"Instance{service.__name__.split('_')[0].title()}"
@@ -236,7 +268,7 @@ class InstanceVariables(ApiView):
         parameters=[VariablesQuerySerializer], responses={200: VariablesSerializer, **errors(400, *READ_ERRORS, 404)}
     )
     def get(self, request: Request, key: str) -> Response:
-        instance = get_instance(key)
+        instance = get_instance(key, request.user)
         params = query(request, VariablesQuerySerializer)
         return Response(_variables(request.user, instance, params.get("scopeKey") or instance.key))
 
@@ -248,7 +280,7 @@ class InstanceVariables(ApiView):
     def patch(self, request: Request, key: str) -> Response:
         data = body(request, SetVariablesSerializer)
         instance = services.set_variables(
-            parse_key(key, "process instance"),
+            instance_for_change(request, key).key,
             data["variables"],
             scope_key=data.get("scopeKey"),
             reason=data["reason"],
@@ -279,7 +311,9 @@ class InstanceMigrate(ApiView):
     )
     def post(self, request: Request, key: str) -> Response:
         data = body(request, MigrateSerializer)
-        instance = get_instance(key)
+        instance = instance_for_change(request, key)
+        target = get_definition(str(data["targetDefinitionKey"]))
+        access.check_change(request.user, target.bpmn_process_id, what=f"process definition {target.key}")
         plan = services.generate_plan(
             instance.definition_id,
             data["targetDefinitionKey"],
@@ -325,7 +359,7 @@ class InstanceModify(ApiView):
             for i in data["instructions"]
         ]
         instance = services.modify_instance(
-            parse_key(key, "process instance"), instructions=instructions, reason=data["reason"], actor=request.user
+            instance_for_change(request, key).key, instructions=instructions, reason=data["reason"], actor=request.user
         )
         return Response(_detail(instance.key))
 
@@ -357,7 +391,7 @@ class InstanceHistory(ApiView):
         ),
     )
     def get(self, request: Request, key: str) -> Response:
-        instance = get_instance(key)
+        instance = get_instance(key, request.user)
         params = query(request, PageQuerySerializer)
         events = AuditEvent.objects.filter(instance_key=instance.key)
         if params.get("cursor"):

@@ -5,7 +5,9 @@ server (uvicorn) a waiting request costs no thread, only a coroutine that
 checks the database when a job of its type is announced (orchestration.notify)
 and at least every second, and answers as soon as it has jobs or the timeout
 passes. It authenticates and validates exactly like the DRF views and answers
-errors in the same shape. The other job commands are ordinary DRF views.
+errors in the same shape. The other job commands are ordinary DRF views; each needs
+"work_jobs" on the job's process (a rule that takes it away: 403; one that hides the
+process: 404).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ... import notify, services
+from ... import access, notify, services
 from ...exceptions import DomainError
 from ..errors import domain_error_response, error_body, validation_body
 from .base import (
@@ -124,7 +126,7 @@ def _unauthenticated(code: str, message: str) -> JsonResponse:
     return response
 
 
-def _activate_once(data: dict) -> list[dict]:
+def _activate_once(data: dict, excluded: frozenset[str] = frozenset()) -> list[dict]:
     from ...tasks import job_variables
 
     jobs = services.activate_jobs(
@@ -134,6 +136,7 @@ def _activate_once(data: dict) -> list[dict]:
         lock_seconds=data["lockSeconds"],
         business_key=data["businessKey"],
         bpmn_process_ids=data["processIds"] or None,
+        exclude_process_ids=excluded,
     )
     for job in jobs:
         job.variables = job_variables(job)
@@ -163,18 +166,20 @@ async def activate_jobs(request: HttpRequest) -> JsonResponse:
     if not serializer.is_valid():
         return JsonResponse(validation_body(serializer.errors), status=400)
     data = serializer.validated_data
+    # jobs of processes a rule takes "work_jobs" (or "view") away on are not handed to this worker
+    excluded = await sync_to_async(access.activation_excluded)(user)
     activate = sync_to_async(_activate_once)
     # A deployment may cap the wait below the documented maximum (e.g. under a proxy's idle timeout);
     # clients treat an empty answer as "poll again".
     wait_ms = min(data["timeoutMs"], getattr(settings, "API_LONG_POLL_MAX_MS", MAX_TIMEOUT_MS))
     deadline = time.monotonic() + wait_ms / 1000
     try:
-        jobs = await activate(data)
+        jobs = await activate(data, excluded)
         if jobs or wait_ms <= 0:
             return JsonResponse({"jobs": jobs})
         async with notify.JobWaiter([data["type"]]) as waiter:
             while True:
-                jobs = await activate(data)
+                jobs = await activate(data, excluded)
                 remaining = deadline - time.monotonic()
                 if jobs or remaining <= 0:
                     return JsonResponse({"jobs": jobs})
@@ -254,6 +259,11 @@ class JobView(ApiView):
     write_capability = "work_jobs"
 
 
+def job_key(request: Request, key: str):
+    """The key of a job the caller may work on (orchestration.access.job_for_change)."""
+    return access.job_for_change(request.user, parse_key(key, "job")).key
+
+
 class JobComplete(JobView):
     @extend_schema(
         request=CompleteJobSerializer,
@@ -262,7 +272,7 @@ class JobComplete(JobView):
     )
     def post(self, request: Request, key: str) -> Response:
         data = body(request, CompleteJobSerializer)
-        services.complete_job(parse_key(key, "job"), data["variables"], worker=data["worker"], actor=request.user)
+        services.complete_job(job_key(request, key), data["variables"], worker=data["worker"], actor=request.user)
         return Response(status=204)
 
 
@@ -276,7 +286,7 @@ class JobFail(JobView):
         data = body(request, FailJobSerializer)
         backoff = data["retryBackoffSeconds"]
         job = services.fail_job(
-            parse_key(key, "job"),
+            job_key(request, key),
             retries=data["retries"],
             error_message=data["errorMessage"],
             error_details=data["errorDetails"],
@@ -296,7 +306,7 @@ class JobThrowError(JobView):
     def post(self, request: Request, key: str) -> Response:
         data = body(request, ThrowErrorSerializer)
         services.throw_job_error(
-            parse_key(key, "job"),
+            job_key(request, key),
             data["code"],
             message=data["message"],
             variables=data["variables"],
@@ -309,5 +319,5 @@ class JobExtendLock(JobView):
     @extend_schema(request=ExtendLockSerializer, responses={200: JobStateSerializer, **errors(*WRITE_ERRORS)})
     def post(self, request: Request, key: str) -> Response:
         data = body(request, ExtendLockSerializer)
-        job = services.extend_job_lock(parse_key(key, "job"), worker=data["worker"], seconds=data["lockSeconds"])
+        job = services.extend_job_lock(job_key(request, key), worker=data["worker"], seconds=data["lockSeconds"])
         return Response(JobStateSerializer(job).data)

@@ -1,4 +1,11 @@
-"""Messages: correlate now (404 when nothing waits), or publish with a time-to-live."""
+"""Messages: correlate now (404 when nothing waits), or publish with a time-to-live.
+
+Per-process rules: a message never reaches an instance of a process on which a rule takes
+"view", "repair" or "work_jobs" away from the caller, nor starts one on which a rule also
+takes "start" away (``access.correlation_excluded``): those do not match, as if they did
+not wait. A caller with such rules may not publish with a time-to-live (403): a buffered
+message would reach whichever instance subscribes later.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,8 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ... import services
+from ... import access, services
+from ...exceptions import PermissionDenied
 from .base import WRITE_ERRORS, ApiView, body, errors, variables_field
 
 
@@ -74,6 +82,8 @@ class MessageCorrelate(ApiView):
             variables=data["variables"],
             all=data["all"],
             actor=request.user,
+            exclude_process_ids=access.correlation_excluded(request.user),
+            exclude_start_process_ids=access.correlation_excluded(request.user, start=True),
         )
         return Response({"correlations": CorrelationSerializer(correlations, many=True).data})
 
@@ -84,6 +94,12 @@ class MessagePublish(ApiView):
     @extend_schema(request=PublishSerializer, responses={200: PublishResult, **errors(*WRITE_ERRORS)})
     def post(self, request: Request) -> Response:
         data = body(request, PublishSerializer)
+        excluded = access.correlation_excluded(request.user, start=True)
+        if excluded and data["ttlSeconds"] > 0:
+            raise PermissionDenied(
+                "You may not publish a message with a time-to-live: a per-process rule limits which processes "
+                "your messages may reach, and a buffered message would reach whichever instance subscribes later."
+            )
         correlations, buffered = services.publish_message(
             data["name"],
             correlation_key=data["correlationKey"],
@@ -91,6 +107,8 @@ class MessagePublish(ApiView):
             ttl_seconds=data["ttlSeconds"],
             message_id=data["messageId"],
             actor=request.user,
+            exclude_process_ids=access.correlation_excluded(request.user),
+            exclude_start_process_ids=excluded,
         )
         return Response(
             {

@@ -1,4 +1,9 @@
-"""Signals: broadcast to every waiting instance and signal start event."""
+"""Signals: broadcast to every waiting instance and signal start event.
+
+A signal reaches every process, so a caller with a per-process rule that takes "view",
+"repair", "work_jobs" or "start" away anywhere may not broadcast (403,
+``access.check_broadcast``).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ... import services
+from ... import access, services
 from .base import WRITE_ERRORS, ApiView, body, errors, variables_field
 
 
@@ -28,5 +33,6 @@ class SignalBroadcast(ApiView):
     @extend_schema(request=BroadcastSerializer, responses={200: BroadcastResult, **errors(*WRITE_ERRORS)})
     def post(self, request: Request) -> Response:
         data = body(request, BroadcastSerializer)
+        access.check_broadcast(request.user)
         delivered = services.broadcast_signal(data["name"], variables=data["variables"], actor=request.user)
         return Response({"delivered": delivered})
