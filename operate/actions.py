@@ -4,7 +4,9 @@ modify tokens, migrate. Each is a POST that calls one service with the acting us
 Only the "repair" capability (operator, admin) may act: support and users without a
 role get 403, logged-out users the login page. A non-htmx POST redirects to the
 instance with a message; an htmx POST gets the actions panel re-rendered and an
-``HX-Trigger: instance-changed`` event for the other panels. Bad input re-renders
+``instance-changed`` event for the other panels, sent after the swap has settled
+(``HX-Trigger-After-Settle``): htmx has released the action's request by then, so the
+live poll it starts is not dropped by the page's ``hx-sync`` (see _instance_actions.html). Bad input re-renders
 the form with its errors and changes nothing (400 for a full page, 200 with the
 panel for htmx, which only swaps successful responses).
 """
@@ -149,7 +151,7 @@ def _act(
         return redirect(back)
     if request.htmx:
         response = _panel(request, instance, notice=success)
-        response["HX-Trigger"] = "instance-changed"
+        response["HX-Trigger-After-Settle"] = "instance-changed"
         return response
     messages.success(request, success)
     return redirect(back)

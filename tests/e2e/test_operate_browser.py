@@ -90,6 +90,14 @@ def _collect_errors(page) -> list[str]:
     return errors
 
 
+def _expect_settled(page, selector: str) -> None:
+    """Wait until htmx has settled what it swapped in: until then (htmx's 20 ms settle delay) the new
+    forms are not wired to htmx yet, and a click as fast as a test's would submit the plain HTML form."""
+    from playwright.sync_api import expect
+
+    expect(page.locator(f"{selector}.htmx-added")).to_have_count(0)
+
+
 def _mark_page(page) -> None:
     """A flag on window that a reload would lose: the assertions after it prove the page updated in place."""
     page.evaluate("window.__e2eNoReload = true")
@@ -145,6 +153,7 @@ def test_operator_finds_an_order_fixes_its_variable_retries_the_incident_and_wat
     page.fill("#id_variable-reason", "customer sent a new card")
     page.click("#actions button:has-text('Save variable')")
     expect(page.locator("#actions .note")).to_have_text("Variable saved.")
+    _expect_settled(page, "#actions")
     assert order.variables.get(name="card").value == "ok"
 
     page.click("#actions button:has-text('Retry')")
@@ -164,6 +173,65 @@ def test_operator_finds_an_order_fixes_its_variable_retries_the_incident_and_wat
 
     assert order.variables.get(name="paymentId").value.startswith("PAY-")
     assert errors == []
+
+
+def test_a_live_poll_in_flight_when_the_operator_retries_does_not_overwrite_the_answer(
+    live_server, chromium, celery_outbox
+):
+    """The race behind a flaky run: the page's live poll left before the retry and reached the server
+    after it. The poll (sent with the old actions signature) then brought back the actions panel out of
+    band and replaced the retry's answer, "Incident resolved", with a panel without it. An action now
+    aborts a poll in flight, and a poll waits while an action is in flight."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import expect
+
+    _deploy_orders()
+    order = _start_order("ORD-4601", card="declined")
+    _run_due_jobs()
+    services.set_variables(order.key, {"card": "ok"}, actor="test", reason="new card")
+    _operator()
+    base = live_server.url
+    page = chromium.new_context(viewport=VIEWPORT).new_page()
+    errors = _collect_errors(page)
+    _login(page, base, f"/operate/instances/{order.key}/")
+    _expect_token(page, "charge-payment", incident=True)
+    _mark_page(page)
+
+    held = []  # live polls of the page, kept from the server until the retry has answered
+
+    def hold_polls(route):
+        request = route.request
+        if request.method == "GET" and request.headers.get("hx-request") and "partial=" not in request.url:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(f"{base}/operate/instances/{order.key}/*", hold_polls)
+    page.evaluate("htmx.trigger(document.body, 'instance-changed')")  # what every 3 s (or another action) does
+    page.wait_for_function("document.querySelector('#live').classList.contains('htmx-request')")
+    assert len(held) == 1
+
+    page.click("#actions button:has-text('Retry')")
+    note = page.locator("#actions .note")
+    expect(note).to_contain_text("Incident resolved")
+    assert Incident.objects.get(instance=order).state == Incident.State.RESOLVED
+
+    # the held poll may reach the server now, after the retry (as it did in the flaky run)
+    for route in held:
+        try:
+            route.continue_()
+        except PlaywrightError:
+            pass  # the browser dropped it: the retry aborted the poll
+    page.unroute(f"{base}/operate/instances/{order.key}/*")
+    page.evaluate("htmx.trigger(document.body, 'instance-changed')")  # one more poll, after everything
+    _expect_token(page, "charge-payment", incident=False)
+    page.wait_for_function("!document.querySelector('#live').classList.contains('htmx-request')")
+    expect(note).to_contain_text("Incident resolved")
+    expect(page.locator("#actions summary", has_text="Retry incident")).to_have_count(0)
+    _assert_not_reloaded(page)
+    # htmx logs the aborted poll to the console (htmx:sendAbort, then htmx:afterRequest); nothing else
+    aborted = [e for e in errors if e.startswith(("htmx:sendAbort", "htmx:afterRequest"))]
+    assert len(aborted) == 2 and errors == aborted, errors
 
 
 def test_operator_retries_50_incidents_in_one_batch_and_watches_the_progress_bar_finish(

@@ -200,7 +200,7 @@ def test_htmx_action_returns_the_panel_and_triggers_instance_changed(client, ali
     client.force_login(alice)
     response = client.post(url(name, instance), data, headers={"HX-Request": "true"})
     assert response.status_code == 200
-    assert response["HX-Trigger"] == "instance-changed"
+    assert response["HX-Trigger-After-Settle"] == "instance-changed"
     body = response.content.decode()
     assert 'id="actions"' in body and "<html" not in body
     _changed(action, instance, incident)
@@ -245,7 +245,7 @@ def test_htmx_bad_input_returns_the_panel_with_errors_and_no_trigger(client, ali
     client.force_login(alice)
     response = client.post(url("cancel", instance), {"cancel-reason": ""}, headers={"HX-Request": "true"})
     assert response.status_code == 200
-    assert "HX-Trigger" not in response
+    assert "HX-Trigger" not in response and "HX-Trigger-After-Settle" not in response
     assert "field-error" in response.content.decode()
     assert reload(instance).state == "active"
 
