@@ -29,9 +29,7 @@ class ProcessPermissionAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change=change, **kwargs)
         field = form.base_fields.get("bpmn_process_id")
         if field is not None:
-            field.help_text = (
-                "The process id (the BPMN process element's id), e.g. one of: " + _known_process_ids()
-            )
+            field.help_text = "The process id (the BPMN process element's id), e.g. one of: " + _known_process_ids()
         allow = form.base_fields.get("allow")
         if allow is not None:
             allow.help_text = "Unticked: a deny (takes the capability away; a deny wins over an allow)."

@@ -28,7 +28,8 @@ def test_a_view_deny_added_in_the_admin_hides_the_process_from_the_group(client,
     assert form.status_code == 200
     assert "order" in form.content.decode()  # the help text names the deployed process ids
     response = client.post(
-        ADD_RULE, {"group": group.pk, "bpmn_process_id": "order", "capability": "view"}  # "allow" unticked: a deny
+        ADD_RULE,
+        {"group": group.pk, "bpmn_process_id": "order", "capability": "view"},  # "allow" unticked: a deny
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     rule = ProcessPermission.objects.get()
