@@ -122,7 +122,9 @@ def http_connector(job: JobContext) -> dict[str, Any]:
     v = job.variables
     url = v.get("url")
     if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise HttpConnectorError(f"http connector needs a 'url' variable starting with http:// or https://, got {url!r}")
+        raise HttpConnectorError(
+            f"http connector needs a 'url' variable starting with http:// or https://, got {url!r}"
+        )
     method = str(v.get("method") or "GET").upper()
     headers = v.get("headers") or {}
     if not isinstance(headers, dict):
@@ -130,7 +132,11 @@ def http_connector(job: JobContext) -> dict[str, Any]:
     body = v.get("body", v.get("payload"))
     params = v.get("queryParameters") or None
     timeout = float(v.get("timeout") or setting("HTTP_CONNECTOR_TIMEOUT"))
-    kwargs: dict[str, Any] = {"headers": {str(k): str(val) for k, val in headers.items()}, "params": params, "timeout": timeout}
+    kwargs: dict[str, Any] = {
+        "headers": {str(k): str(val) for k, val in headers.items()},
+        "params": params,
+        "timeout": timeout,
+    }
     if body is not None:
         if isinstance(body, (dict, list)):
             kwargs["json"] = body

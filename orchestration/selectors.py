@@ -296,11 +296,7 @@ def count_instances_capped(filters: InstanceFilter, *, cap: int, hidden: Collect
 
 
 def get_instance(key: uuid.UUID) -> ProcessInstance | None:
-    return (
-        ProcessInstance.objects.select_related("definition", "parent", "parent__definition")
-        .filter(key=key)
-        .first()
-    )
+    return ProcessInstance.objects.select_related("definition", "parent", "parent__definition").filter(key=key).first()
 
 
 @dataclass(frozen=True)
@@ -345,9 +341,7 @@ def _variable_scopes(
     scopes = []
     ordered = sorted(variables, key=lambda v: (v.scope_key != instance.key, str(v.scope_key), v.name))
     for scope_key, rows in groupby(ordered, key=lambda v: v.scope_key):
-        scopes.append(
-            VariableScope(scope_key=scope_key, element=elements.get(scope_key), variables=list(rows))
-        )
+        scopes.append(VariableScope(scope_key=scope_key, element=elements.get(scope_key), variables=list(rows)))
     return scopes
 
 
@@ -381,9 +375,7 @@ def get_instance_detail(
     variables = list(instance.variables.all())
     jobs = list(instance.jobs.filter(state__in=Job.OPEN_STATES).order_by("created_at", "key"))
     timers = list(
-        instance.timers.filter(state__in=(Timer.State.SCHEDULED, Timer.State.FIRING)).order_by(
-            "due_at", "key"
-        )
+        instance.timers.filter(state__in=(Timer.State.SCHEDULED, Timer.State.FIRING)).order_by("due_at", "key")
     )
     subscriptions = list(
         instance.subscriptions.filter(state=MessageSubscription.State.OPEN).order_by("created_at", "key")
@@ -495,9 +487,7 @@ def may_see_task(task: UserTask, username: str, group_names: Iterable[str], *, s
     return bool(set(task.candidate_groups or []) & set(group_names))
 
 
-def list_inbox_tasks(
-    username: str, group_names: Iterable[str], *, see_all: bool, limit: int = 200
-) -> list[UserTask]:
+def list_inbox_tasks(username: str, group_names: Iterable[str], *, see_all: bool, limit: int = 200) -> list[UserTask]:
     """Open user tasks this user may work on: most urgent (due) first, then newest."""
     group_names = list(group_names)
     tasks = (
@@ -508,9 +498,7 @@ def list_inbox_tasks(
     return [t for t in tasks if may_see_task(t, username, group_names, see_all=see_all)]
 
 
-def get_task_for(
-    key: uuid.UUID, username: str, group_names: Iterable[str], *, see_all: bool
-) -> UserTask | None:
+def get_task_for(key: uuid.UUID, username: str, group_names: Iterable[str], *, see_all: bool) -> UserTask | None:
     group_names = list(group_names)
     task = _tasks_visible_to(username, group_names, see_all=see_all).filter(key=key).first()
     if task is None or not may_see_task(task, username, group_names, see_all=see_all):
@@ -523,9 +511,7 @@ def list_task_variables(task: UserTask) -> list[Variable]:
 
     A name in an inner scope hides the same name further out.
     """
-    parents = dict(
-        ElementInstance.objects.filter(instance_id=task.instance_id).values_list("key", "scope_key")
-    )
+    parents = dict(ElementInstance.objects.filter(instance_id=task.instance_id).values_list("key", "scope_key"))
     chain: list[uuid.UUID] = []
     scope: uuid.UUID | None = task.element_instance_key
     while scope is not None and scope not in chain:

@@ -106,7 +106,9 @@ def load(instance: ProcessInstance) -> WorkingSet:
 
 def new_working_set(key: uuid.UUID, bpmn_process_id: str, business_key: str, now: datetime) -> WorkingSet:
     return WorkingSet(
-        instance=InstanceState(key=key, bpmn_process_id=bpmn_process_id, business_key=business_key, started_at=now, is_new=True)
+        instance=InstanceState(
+            key=key, bpmn_process_id=bpmn_process_id, business_key=business_key, started_at=now, is_new=True
+        )
     )
 
 
@@ -188,7 +190,7 @@ def save(
                     created_at=a.at or now,
                 )
                 for a in ws.audit
-            ]
+            ],
         )
     _reset(ws)
     return result
@@ -237,7 +239,11 @@ def _save_variables(ws: WorkingSet, instance: ProcessInstance, now: datetime) ->
         if scope not in ws.variables or name not in ws.variables[scope]:
             continue
         value = ws.variables[scope][name]
-        rows.append(Variable(instance=instance, scope_key=scope, name=name, value=value, value_text=value_text(value), updated_at=now))
+        rows.append(
+            Variable(
+                instance=instance, scope_key=scope, name=name, value=value, value_text=value_text(value), updated_at=now
+            )
+        )
     if rows:
         Variable.objects.bulk_create(
             rows,
@@ -282,9 +288,9 @@ def _close_waits(ws: WorkingSet, instance: ProcessInstance, now: datetime, actor
     if ws.closed_element_waits:
         _close_element_waits(ws, instance)
     if by_kind["incident"]:
-        closed = Incident.objects.filter(element_instance_key__in=by_kind["incident"], state=Incident.State.OPEN).update(
-            state=Incident.State.RESOLVED, resolved_at=now, resolved_by=actor or "system"
-        )
+        closed = Incident.objects.filter(
+            element_instance_key__in=by_kind["incident"], state=Incident.State.OPEN
+        ).update(state=Incident.State.RESOLVED, resolved_at=now, resolved_by=actor or "system")
         if closed:
             ProcessInstance.objects.filter(key=instance.key).update(incident_count=F("incident_count") - closed)
 
@@ -324,7 +330,9 @@ def _drop_closed_waits(ws: WorkingSet) -> None:
     before creating, so such a row would stay open for an ended element)."""
     ws.new_jobs[:] = [j for j in ws.new_jobs if not _wait_closed(ws, j.element_instance_key, j.element_id)]
     ws.new_timers[:] = [t for t in ws.new_timers if not _wait_closed(ws, t.element_instance_key, t.element_id)]
-    ws.new_subscriptions[:] = [s for s in ws.new_subscriptions if not _wait_closed(ws, s.element_instance_key, s.element_id)]
+    ws.new_subscriptions[:] = [
+        s for s in ws.new_subscriptions if not _wait_closed(ws, s.element_instance_key, s.element_id)
+    ]
     ws.new_user_tasks[:] = [u for u in ws.new_user_tasks if not _wait_closed(ws, u.element_instance_key, u.element_id)]
     ws.new_signal_subscriptions[:] = [
         s for s in ws.new_signal_subscriptions if not _wait_closed(ws, s.element_instance_key, s.element_id)

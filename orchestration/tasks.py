@@ -83,7 +83,9 @@ def execute_job(job_key: str | uuid.UUID, *, worker: str = WORKER_NAME) -> list[
     func = get_handler(job.type)
     if func is None:
         # The handler is gone (deployment without it): leave the job to external workers.
-        Job.objects.filter(key=job.key).update(state=Job.State.ACTIVATABLE, internal=False, lock_owner="", lock_expires_at=None)
+        Job.objects.filter(key=job.key).update(
+            state=Job.State.ACTIVATABLE, internal=False, lock_owner="", lock_expires_at=None
+        )
         return []
     if is_local(job.type):
         try:
@@ -110,11 +112,22 @@ def execute_job(job_key: str | uuid.UUID, *, worker: str = WORKER_NAME) -> list[
     except Exception as exc:  # noqa: BLE001 - any handler failure is a failed attempt
         return _record_failure(job, exc, worker)
     if result is not None and not isinstance(result, dict):
-        services.fail_job(job.key, actor=worker, retries=0, error_message=f"handler for {job.type} returned {type(result).__name__}, expected a dict of variables or None")
+        services.fail_job(
+            job.key,
+            actor=worker,
+            retries=0,
+            error_message=f"handler for {job.type} returned {type(result).__name__}, expected a dict of variables or None",
+        )
         return []
     try:
         return services.complete_job(
-            job.key, result or {}, actor=worker, worker=worker, dispatch=False, instance_key=job.instance_id, run_local=True
+            job.key,
+            result or {},
+            actor=worker,
+            worker=worker,
+            dispatch=False,
+            instance_key=job.instance_id,
+            run_local=True,
         )
     except (InvalidState, NotFound) as exc:
         log.info("job %s: not completed: %s", job.key, exc)

@@ -75,8 +75,7 @@ def _listeners(ctx: ParseContext, el: etree._Element) -> None:
     for name in ("executionListener", "taskListener"):
         if _ext(el, name):
             ctx.problem(
-                f"camunda:{name} is not supported (no Java or script listeners);"
-                " model the work as a task",
+                f"camunda:{name} is not supported (no Java or script listeners); model the work as a task",
                 el,
             )
 
@@ -85,27 +84,21 @@ def _properties(el: etree._Element) -> list[tuple[str, str]]:
     pairs = []
     for block in _ext(el, "properties"):
         for prop in children_in(block, CAMUNDA_NS, "property"):
-            pairs.append(
-                (prop.get("name") or prop.get("id") or "", prop.get("value") or "")
-            )
+            pairs.append((prop.get("name") or prop.get("id") or "", prop.get("value") or ""))
     return pairs
 
 
 # --- jobs ------------------------------------------------------------------------
 
 
-def _task_definition(
-    ctx: ParseContext, el: etree._Element, draft: ElementDraft
-) -> None:
+def _task_definition(ctx: ParseContext, el: etree._Element, draft: ElementDraft) -> None:
     retry_cycle = None
     for cycle in _ext(el, "failedJobRetryTimeCycle"):
         retry_cycle = (cycle.text or "").strip() or None
     job_type = None
     holders = [el]
     if local(el) in _MESSAGE_THROWS:
-        holders += [
-            d for d in event_definitions_of(el) if local(d) == "messageEventDefinition"
-        ]
+        holders += [d for d in event_definitions_of(el) if local(d) == "messageEventDefinition"]
     if local(el) in _JOB_TAGS | _MESSAGE_THROWS:
         for holder in holders:
             job_type = job_type or _job_type(ctx, el, holder, draft)
@@ -130,9 +123,7 @@ def _task_definition(
         add_properties(draft, [("camunda:resultVariable", result_variable)])
 
 
-def _job_type(
-    ctx: ParseContext, el: etree._Element, holder: etree._Element, draft: ElementDraft
-) -> Expr | None:
+def _job_type(ctx: ParseContext, el: etree._Element, holder: etree._Element, draft: ElementDraft) -> Expr | None:
     kind = _attr(holder, "type")
     if kind == "external":
         topic = _attr(holder, "topic")
@@ -154,9 +145,7 @@ def _job_type(
         if not connector_id:
             ctx.problem("camunda:connector has no connectorId", el)
             return None
-        return Expr(
-            "http" if connector_id == "http-connector" else connector_id, "static"
-        )
+        return Expr("http" if connector_id == "http-connector" else connector_id, "static")
     return None
 
 
@@ -197,9 +186,7 @@ def _user_task(ctx: ParseContext, el: etree._Element, draft: ElementDraft) -> No
             add_properties(draft, [(f"camunda:{attribute}", value)])
     form_fields = []
     for form in _ext(el, "formData"):
-        form_fields += [
-            _form_field(f) for f in children_in(form, CAMUNDA_NS, "formField")
-        ]
+        form_fields += [_form_field(f) for f in children_in(form, CAMUNDA_NS, "formField")]
     if form_fields:
         fields["form_fields"] = tuple(form_fields)
     _potential_owner(el, fields)
@@ -207,8 +194,7 @@ def _user_task(ctx: ParseContext, el: etree._Element, draft: ElementDraft) -> No
 
 def _form_field(field: etree._Element) -> FormField:
     values = tuple(
-        (v.get("id") or "", v.get("name") or v.get("id") or "")
-        for v in children_in(field, CAMUNDA_NS, "value")
+        (v.get("id") or "", v.get("name") or v.get("id") or "") for v in children_in(field, CAMUNDA_NS, "value")
     )
     constraints: list[tuple[str, str | None]] = []
     for validation in children_in(field, CAMUNDA_NS, "validation"):
@@ -238,11 +224,7 @@ def _potential_owner(el: etree._Element, fields: dict) -> None:
         if not isinstance(owner.tag, str) or local(owner) != "potentialOwner":
             continue
         assignment = first_bpmn_child(owner, "resourceAssignmentExpression")
-        formal = (
-            first_bpmn_child(assignment, "formalExpression")
-            if assignment is not None
-            else None
-        )
+        formal = first_bpmn_child(assignment, "formalExpression") if assignment is not None else None
         text = "".join(formal.itertext()).strip() if formal is not None else ""
         for part in (p.strip() for p in text.split(",") if p.strip()):
             if part.startswith("group(") and part.endswith(")"):
@@ -274,9 +256,7 @@ def _call_activity(ctx: ParseContext, el: etree._Element, draft: ElementDraft) -
     out_mappings, all_out, _ = _variable_mappings(outs)
     draft["called_element"] = CalledElement(
         process_id=process_id,
-        binding=binding
-        if binding in ("latest", "deployment", "version", "versionTag")
-        else "latest",  # type: ignore[arg-type]
+        binding=binding if binding in ("latest", "deployment", "version", "versionTag") else "latest",  # type: ignore[arg-type]
         version=version,
         # Camunda 7 passes no variables unless told to (variables="all" or one by one).
         propagate_all_child_variables=all_out,
@@ -319,11 +299,7 @@ def _multi_instance(el: etree._Element, draft: ElementDraft) -> None:
     changes: dict = {}
     if collection:
         # A plain name means "the variable of that name".
-        changes["input_collection"] = (
-            expression_expr(collection)
-            if is_juel(collection)
-            else variable_expr(collection)
-        )
+        changes["input_collection"] = expression_expr(collection) if is_juel(collection) else variable_expr(collection)
     if element_variable:
         changes["input_element"] = element_variable
     if changes:

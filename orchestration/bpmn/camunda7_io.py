@@ -15,9 +15,7 @@ from .model import Expr, IoMapping
 from .xml import CAMUNDA_NS, children_in, extension_children, local
 
 
-def read_input_output(
-    ctx: ParseContext, el: etree._Element, draft: ElementDraft
-) -> None:
+def read_input_output(ctx: ParseContext, el: etree._Element, draft: ElementDraft) -> None:
     for block in extension_children(el, CAMUNDA_NS):
         if local(block) != "inputOutput":
             continue
@@ -43,9 +41,7 @@ def mappings(
     return tuple(inputs), tuple(outputs)
 
 
-def _parameter_value(
-    ctx: ParseContext, el: etree._Element, param: etree._Element, name: str
-) -> Expr | None:
+def _parameter_value(ctx: ParseContext, el: etree._Element, param: etree._Element, name: str) -> Expr | None:
     nested = children_in(param, CAMUNDA_NS)
     if nested:
         literal = _feel_literal(ctx, el, nested[0], name)
@@ -56,22 +52,17 @@ def _parameter_value(
     return value_expr(text)
 
 
-def _feel_literal(
-    ctx: ParseContext, el: etree._Element, node: etree._Element, name: str
-) -> str | None:
+def _feel_literal(ctx: ParseContext, el: etree._Element, node: etree._Element, name: str) -> str | None:
     """camunda:list / camunda:map / text as one FEEL literal, or None (problem recorded)."""
     kind = local(node)
     if kind == "script":
         ctx.problem(
-            f"camunda:script in parameter '{name}' is not supported (no script execution);"
-            " use a ${...} expression",
+            f"camunda:script in parameter '{name}' is not supported (no script execution); use a ${{...}} expression",
             el,
         )
         return None
     if kind == "list":
-        items = [
-            _feel_literal(ctx, el, item, name) for item in children_in(node, CAMUNDA_NS)
-        ]
+        items = [_feel_literal(ctx, el, item, name) for item in children_in(node, CAMUNDA_NS)]
         if any(item is None for item in items):
             return None
         return "[" + ", ".join(item for item in items if item is not None) + "]"
@@ -89,9 +80,7 @@ def _feel_literal(
     return None
 
 
-def _entry_value(
-    ctx: ParseContext, el: etree._Element, node: etree._Element, name: str
-) -> str | None:
+def _entry_value(ctx: ParseContext, el: etree._Element, node: etree._Element, name: str) -> str | None:
     nested = children_in(node, CAMUNDA_NS)
     if nested:
         return _feel_literal(ctx, el, nested[0], name)
@@ -103,8 +92,7 @@ def _entry_value(
     path = juel_as_feel(text)
     if path is None:
         ctx.problem(
-            f"parameter '{name}': a list/map value may only be text or ${{variable}},"
-            f" not '{text}'",
+            f"parameter '{name}': a list/map value may only be text or ${{variable}}, not '{text}'",
             el,
         )
     return path

@@ -48,9 +48,7 @@ def read(ctx: ParseContext, el: etree._Element, draft: ElementDraft) -> None:
         add_properties(draft, list(headers))
     for listeners in ("executionListeners", "taskListeners"):
         if listeners in ext:
-            ctx.problem(
-                f"zeebe:{listeners} are not supported; model the work as a task", el
-            )
+            ctx.problem(f"zeebe:{listeners} are not supported; model the work as a task", el)
     if "ioMapping" in ext:
         _io_mapping(ext["ioMapping"], draft)
     if "calledElement" in ext:
@@ -62,10 +60,7 @@ def read(ctx: ParseContext, el: etree._Element, draft: ElementDraft) -> None:
     if "properties" in ext:
         add_properties(
             draft,
-            [
-                (p.get("name") or "", p.get("value") or "")
-                for p in children_in(ext["properties"], ZEEBE_NS, "property")
-            ],
+            [(p.get("name") or "", p.get("value") or "") for p in children_in(ext["properties"], ZEEBE_NS, "property")],
         )
     _loop(el, draft)
 
@@ -73,10 +68,7 @@ def read(ctx: ParseContext, el: etree._Element, draft: ElementDraft) -> None:
 def _headers(block: etree._Element | None) -> tuple[tuple[str, str], ...]:
     if block is None:
         return ()
-    return tuple(
-        (h.get("key") or "", h.get("value") or "")
-        for h in children_in(block, ZEEBE_NS, "header")
-    )
+    return tuple((h.get("key") or "", h.get("value") or "") for h in children_in(block, ZEEBE_NS, "header"))
 
 
 def _task_definition(
@@ -116,30 +108,20 @@ def _called_element(called: etree._Element, draft: ElementDraft) -> None:
     binding = _get(called, "bindingType") or "latest"
     draft["called_element"] = CalledElement(
         process_id=process_id,
-        binding=binding
-        if binding in ("latest", "deployment", "versionTag")
-        else "latest",  # type: ignore[arg-type]
+        binding=binding if binding in ("latest", "deployment", "versionTag") else "latest",  # type: ignore[arg-type]
         version=_get(called, "versionTag"),
         propagate_all_child_variables=_flag(called, "propagateAllChildVariables", True),
-        propagate_all_parent_variables=_flag(
-            called, "propagateAllParentVariables", True
-        ),
+        propagate_all_parent_variables=_flag(called, "propagateAllParentVariables", True),
     )
 
 
-def _user_task(
-    ctx: ParseContext, ext: dict[str, etree._Element], draft: ElementDraft
-) -> None:
+def _user_task(ctx: ParseContext, ext: dict[str, etree._Element], draft: ElementDraft) -> None:
     fields = draft.setdefault("user_task_fields", {})
     if "userTask" in ext:
         add_properties(draft, [("zeebe:userTask", "true")])
     form = ext.get("formDefinition")
     if form is not None:
-        key = (
-            _get(form, "formKey")
-            or _get(form, "formId")
-            or _get(form, "externalReference")
-        )
+        key = _get(form, "formKey") or _get(form, "formId") or _get(form, "externalReference")
         if key:
             fields["form_key"] = key
         if _get(form, "formId"):

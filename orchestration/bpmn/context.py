@@ -67,9 +67,7 @@ class ParseContext:
                 )
             )
 
-    def condition(
-        self, owner: etree._Element, expr_el: etree._Element | None
-    ) -> Expr | None:
+    def condition(self, owner: etree._Element, expr_el: etree._Element | None) -> Expr | None:
         """A condition-like expression element (conditionExpression, condition, ...)."""
         if expr_el is None:
             return None
@@ -77,11 +75,7 @@ class ParseContext:
         if not text:
             return None
         language = expr_el.get("language") or self.expression_language
-        if (
-            not text.startswith("=")
-            and not is_juel(text)
-            and not is_supported_language(language)
-        ):
+        if not text.startswith("=") and not is_juel(text) and not is_supported_language(language):
             self.problem(
                 f"expression language '{language}' of {local(expr_el)} is not supported;"
                 " use FEEL or ${...} expressions",

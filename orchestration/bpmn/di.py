@@ -63,9 +63,7 @@ def _shape(el: etree._Element) -> Shape | None:
 
 def _edge(el: etree._Element) -> Edge:
     waypoints = tuple(
-        (_float(w.get("x")), _float(w.get("y")))
-        for w in el
-        if isinstance(w.tag, str) and local(w) == "waypoint"
+        (_float(w.get("x")), _float(w.get("y"))) for w in el if isinstance(w.tag, str) and local(w) == "waypoint"
     )
     return Edge(
         element_id=el.get("bpmnElement", ""),

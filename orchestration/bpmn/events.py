@@ -31,16 +31,12 @@ def _lookup_ref(
         return None
     ref = ref.strip()
     if ref not in table:
-        ctx.problem(
-            f"{attribute} '{ref}' does not name a bpmn:{what} in this file", event
-        )
+        ctx.problem(f"{attribute} '{ref}' does not name a bpmn:{what} in this file", event)
         return None
     return ref
 
 
-def _message(
-    ctx: ParseContext, event: etree._Element, d: etree._Element
-) -> EventDefinition:
+def _message(ctx: ParseContext, event: etree._Element, d: etree._Element) -> EventDefinition:
     ref = _lookup_ref(ctx, event, d, "messageRef", ctx.messages, "message")
     name = ctx.messages[ref] if ref else None
     if not name:
@@ -60,9 +56,7 @@ _TIMER_KINDS = (
 )
 
 
-def _timer(
-    ctx: ParseContext, event: etree._Element, d: etree._Element
-) -> EventDefinition:
+def _timer(ctx: ParseContext, event: etree._Element, d: etree._Element) -> EventDefinition:
     for tag, kind in _TIMER_KINDS:
         text = text_of(first_bpmn_child(d, tag))
         if text is not None:
@@ -72,9 +66,7 @@ def _timer(
     return EventDefinition(kind="timer")
 
 
-def _error(
-    ctx: ParseContext, event: etree._Element, d: etree._Element
-) -> EventDefinition:
+def _error(ctx: ParseContext, event: etree._Element, d: etree._Element) -> EventDefinition:
     ref = _lookup_ref(ctx, event, d, "errorRef", ctx.errors, "error")
     if ref is None:
         return EventDefinition(kind="error")
@@ -88,56 +80,39 @@ def _error(
     )
 
 
-def _signal(
-    ctx: ParseContext, event: etree._Element, d: etree._Element
-) -> EventDefinition:
+def _signal(ctx: ParseContext, event: etree._Element, d: etree._Element) -> EventDefinition:
     ref = _lookup_ref(ctx, event, d, "signalRef", ctx.signals, "signal")
     name = ctx.signals[ref] if ref else None
-    return EventDefinition(
-        kind="signal", signal_name=value_expr(name) if name else None
-    )
+    return EventDefinition(kind="signal", signal_name=value_expr(name) if name else None)
 
 
-def _escalation(
-    ctx: ParseContext, event: etree._Element, d: etree._Element
-) -> EventDefinition:
+def _escalation(ctx: ParseContext, event: etree._Element, d: etree._Element) -> EventDefinition:
     ref = _lookup_ref(ctx, event, d, "escalationRef", ctx.escalations, "escalation")
     code = ctx.escalations[ref][0] if ref else None
-    return EventDefinition(
-        kind="escalation", escalation_code=value_expr(code) if code else None
-    )
+    return EventDefinition(kind="escalation", escalation_code=value_expr(code) if code else None)
 
 
-def _compensate(
-    ctx: ParseContext, event: etree._Element, d: etree._Element
-) -> EventDefinition:
+def _compensate(ctx: ParseContext, event: etree._Element, d: etree._Element) -> EventDefinition:
     return EventDefinition(
         kind="compensate",
         activity_ref=d.get("activityRef"),
-        wait_for_completion=d.get("waitForCompletion", "true").strip().lower()
-        != "false",
+        wait_for_completion=d.get("waitForCompletion", "true").strip().lower() != "false",
     )
 
 
-def _conditional(
-    ctx: ParseContext, event: etree._Element, d: etree._Element
-) -> EventDefinition:
+def _conditional(ctx: ParseContext, event: etree._Element, d: etree._Element) -> EventDefinition:
     return EventDefinition(
         kind="conditional",
         condition=ctx.condition(event, first_bpmn_child(d, "condition")),
     )
 
 
-def _link(
-    ctx: ParseContext, event: etree._Element, d: etree._Element
-) -> EventDefinition:
+def _link(ctx: ParseContext, event: etree._Element, d: etree._Element) -> EventDefinition:
     return EventDefinition(kind="link", link_name=d.get("name"))
 
 
 def _simple(kind: str) -> EventParser:
-    def parse(
-        ctx: ParseContext, event: etree._Element, d: etree._Element
-    ) -> EventDefinition:
+    def parse(ctx: ParseContext, event: etree._Element, d: etree._Element) -> EventDefinition:
         return EventDefinition(kind=kind)  # type: ignore[arg-type]
 
     return parse
@@ -157,9 +132,7 @@ EVENT_DEFINITION_PARSERS: dict[str, EventParser] = {
 }
 
 
-def parse_event_definition(
-    ctx: ParseContext, event: etree._Element
-) -> EventDefinition | None:
+def parse_event_definition(ctx: ParseContext, event: etree._Element) -> EventDefinition | None:
     """The single event definition of an event, or None for a none event."""
     if bpmn_children(event, "eventDefinitionRef"):
         ctx.problem(
@@ -173,8 +146,7 @@ def parse_event_definition(
     if len(definitions) > 1:
         kinds = ", ".join(local(d) for d in definitions)
         ctx.problem(
-            f"{local(event)} has {len(definitions)} event definitions ({kinds}):"
-            " multiple events are not supported",
+            f"{local(event)} has {len(definitions)} event definitions ({kinds}): multiple events are not supported",
             event,
         )
     definition = definitions[0]

@@ -316,13 +316,9 @@ class Definitions:
     participants: tuple[Participant, ...] = ()
     # global definitions by id: message name, (error code, name), signal name, escalation code
     messages: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    errors: Mapping[str, tuple[str | None, str | None]] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
+    errors: Mapping[str, tuple[str | None, str | None]] = field(default_factory=lambda: MappingProxyType({}))
     signals: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
-    escalations: Mapping[str, tuple[str | None, str | None]] = field(
-        default_factory=lambda: MappingProxyType({})
-    )
+    escalations: Mapping[str, tuple[str | None, str | None]] = field(default_factory=lambda: MappingProxyType({}))
     diagram: Diagram = field(default_factory=Diagram)
 
     @property

@@ -35,17 +35,13 @@ def _event(ctx: ParseContext, el: etree._Element, draft: ElementDraft) -> None:
 
 def _start_event(ctx: ParseContext, el: etree._Element, draft: ElementDraft) -> None:
     _event(ctx, el, draft)
-    draft["is_interrupting"] = (
-        el.get("isInterrupting", "true").strip().lower() != "false"
-    )
+    draft["is_interrupting"] = el.get("isInterrupting", "true").strip().lower() != "false"
 
 
 def _boundary_event(ctx: ParseContext, el: etree._Element, draft: ElementDraft) -> None:
     _event(ctx, el, draft)
     draft["attached_to"] = el.get("attachedToRef")
-    draft["cancel_activity"] = (
-        el.get("cancelActivity", "true").strip().lower() != "false"
-    )
+    draft["cancel_activity"] = el.get("cancelActivity", "true").strip().lower() != "false"
 
 
 def _plain(ctx: ParseContext, el: etree._Element, draft: ElementDraft) -> None:
@@ -91,15 +87,12 @@ def _script_task(ctx: ParseContext, el: etree._Element, draft: ElementDraft) -> 
         )
     else:
         ctx.problem(
-            f"scriptFormat '{fmt}' is not supported (no script execution);"
-            " use a FEEL script or a service task",
+            f"scriptFormat '{fmt}' is not supported (no script execution); use a FEEL script or a service task",
             el,
         )
 
 
-def _business_rule_task(
-    ctx: ParseContext, el: etree._Element, draft: ElementDraft
-) -> None:
+def _business_rule_task(ctx: ParseContext, el: etree._Element, draft: ElementDraft) -> None:
     if draft.get("task") is not None:
         return
     decision = vendor_attr(el, CAMUNDA_NS, "decisionRef")
@@ -122,9 +115,7 @@ def _call_activity(ctx: ParseContext, el: etree._Element, draft: ElementDraft) -
 
 
 def _sub_process(ctx: ParseContext, el: etree._Element, draft: ElementDraft) -> None:
-    draft["triggered_by_event"] = (
-        el.get("triggeredByEvent", "false").strip().lower() == "true"
-    )
+    draft["triggered_by_event"] = el.get("triggeredByEvent", "false").strip().lower() == "true"
 
 
 FLOW_NODE_PARSERS: dict[str, NodeParser] = {
@@ -156,10 +147,7 @@ CONTAINERS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
 # resolve and the diagram can draw it) and, in executable processes, a Problem.
 UNSUPPORTED_NODES: dict[str, str] = {
     "complexGateway": "complexGateway is not supported",
-    "transaction": (
-        "transaction is not supported (use a subProcess with error boundary events"
-        " and compensation)"
-    ),
+    "transaction": ("transaction is not supported (use a subProcess with error boundary events and compensation)"),
     "adHocSubProcess": "adHocSubProcess is not supported",
     "callChoreography": "callChoreography is not supported (choreographies do not execute)",
     "choreographyTask": "choreographyTask is not supported (choreographies do not execute)",

@@ -45,9 +45,7 @@ def parse_bpmn(
     max_elements: int = 20000,
 ) -> Definitions:
     """Parse and validate a BPMN 2.0 document; raise BpmnError listing every problem."""
-    root = load_xml(
-        data, max_bytes=max_bytes, max_depth=max_depth, max_elements=max_elements
-    )
+    root = load_xml(data, max_bytes=max_bytes, max_depth=max_depth, max_elements=max_elements)
     definitions, problems = parse_definitions(root)
     problems += _new_problems(problems, validate(definitions))
     if problems:
@@ -58,18 +56,14 @@ def parse_bpmn(
 def _new_problems(parsed: list[Problem], checked: list[Problem]) -> list[Problem]:
     """Validation problems not already explained by a parse problem on the same element."""
     refused = {(p.element_id, p.line) for p in parsed if p.element_id}
-    return [
-        p for p in checked if not p.element_id or (p.element_id, p.line) not in refused
-    ]
+    return [p for p in checked if not p.element_id or (p.element_id, p.line) not in refused]
 
 
 def parse_definitions(root: etree._Element) -> tuple[Definitions, list[Problem]]:
     """Read a parsed document into Definitions, without structural validation."""
     if root.tag != f"{{{BPMN_NS}}}definitions":
         found = etree.QName(root)
-        where = (
-            f" in namespace {found.namespace}" if found.namespace else " (no namespace)"
-        )
+        where = f" in namespace {found.namespace}" if found.namespace else " (no namespace)"
         raise BpmnError(
             [
                 Problem(
@@ -148,9 +142,7 @@ def _read_globals(ctx: ParseContext, root: etree._Element) -> None:
                 _strip(el.get("errorCode")),
                 _strip(el.get("name")),
             )
-            message = vendor_attr(el, CAMUNDA_NS, "errorMessage") or el.get(
-                "errorMessage"
-            )
+            message = vendor_attr(el, CAMUNDA_NS, "errorMessage") or el.get("errorMessage")
             if message:
                 ctx.error_messages[element_id] = message
         elif tag == "signal":

@@ -116,12 +116,8 @@ def parse_process(ctx: ParseContext, el: etree._Element) -> Process:
         flows=MappingProxyType(dict(builder.flows)),
         line=line_of(el),
         version_tag=_version_tag(el),
-        candidate_starter_groups=_split(
-            vendor_attr(el, CAMUNDA_NS, "candidateStarterGroups")
-        ),
-        candidate_starter_users=_split(
-            vendor_attr(el, CAMUNDA_NS, "candidateStarterUsers")
-        ),
+        candidate_starter_groups=_split(vendor_attr(el, CAMUNDA_NS, "candidateStarterGroups")),
+        candidate_starter_users=_split(vendor_attr(el, CAMUNDA_NS, "candidateStarterUsers")),
         documentation=documentation[:2000] if documentation else None,
     )
     ctx.strict = True
@@ -158,14 +154,10 @@ def _walk_scope(
         elif tag == "sequenceFlow":
             _add_flow(ctx, builder, child)
         elif tag == "association":
-            builder.associations.append(
-                (child.get("sourceRef", ""), child.get("targetRef", ""))
-            )
+            builder.associations.append((child.get("sourceRef", ""), child.get("targetRef", "")))
         elif tag in IGNORED_SCOPE_TAGS:
             continue
-        elif parent_id is not None and (
-            tag in IGNORED_NODE_TAGS or tag == "standardLoopCharacteristics"
-        ):
+        elif parent_id is not None and (tag in IGNORED_NODE_TAGS or tag == "standardLoopCharacteristics"):
             continue  # the subprocess's own children, checked by _check_node_children
         else:
             ctx.problem(f"{tag} is not supported", child)
@@ -191,8 +183,7 @@ def _add_node(
         "line": line_of(el),
         "parent_id": parent_id,
         "default_flow": el.get("default"),
-        "is_for_compensation": el.get("isForCompensation", "").strip().lower()
-        == "true",
+        "is_for_compensation": el.get("isForCompensation", "").strip().lower() == "true",
     }
     builder.drafts[node_id] = draft
     if tag in UNSUPPORTED_NODES:
@@ -219,19 +210,14 @@ def _check_node_children(ctx: ParseContext, el: etree._Element) -> None:
             continue
         if tag == "standardLoopCharacteristics":
             ctx.problem(
-                "standardLoopCharacteristics (loop activity) is not supported;"
-                " use multi-instance or a gateway loop",
+                "standardLoopCharacteristics (loop activity) is not supported; use multi-instance or a gateway loop",
                 el,
             )
-        elif (
-            local(el) not in CONTAINERS
-        ):  # a subprocess's content is checked by _walk_scope
+        elif local(el) not in CONTAINERS:  # a subprocess's content is checked by _walk_scope
             ctx.problem(f"{tag} inside {local(el)} is not supported", el)
 
 
-def _multi_instance(
-    ctx: ParseContext, el: etree._Element
-) -> MultiInstanceDefinition | None:
+def _multi_instance(ctx: ParseContext, el: etree._Element) -> MultiInstanceDefinition | None:
     loop = first_bpmn_child(el, "multiInstanceLoopCharacteristics")
     if loop is None:
         return None
@@ -253,20 +239,13 @@ def _multi_instance(
             ctx.problem(f"multi-instance {tag} is not supported", el)
     return MultiInstanceDefinition(
         sequential=loop.get("isSequential", "false").strip().lower() == "true",
-        loop_cardinality=expression_expr(
-            text_of(first_bpmn_child(loop, "loopCardinality"))
-        ),
-        completion_condition=ctx.condition(
-            el, first_bpmn_child(loop, "completionCondition")
-        ),
+        loop_cardinality=expression_expr(text_of(first_bpmn_child(loop, "loopCardinality"))),
+        completion_condition=ctx.condition(el, first_bpmn_child(loop, "completionCondition")),
     )
 
 
 def _has_vendor_collection(loop: etree._Element) -> bool:
-    return bool(
-        vendor_attr(loop, CAMUNDA_NS, "collection")
-        or extension_children(loop, ZEEBE_NS)
-    )
+    return bool(vendor_attr(loop, CAMUNDA_NS, "collection") or extension_children(loop, ZEEBE_NS))
 
 
 def _add_flow(ctx: ParseContext, builder: _ProcessBuilder, el: etree._Element) -> None:

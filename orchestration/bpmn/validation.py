@@ -33,9 +33,7 @@ CATCH_TYPES = frozenset({"startEvent", "intermediateCatchEvent", "boundaryEvent"
 UNCONDITIONAL_GATEWAYS = frozenset({"parallelGateway", "eventBasedGateway"})
 
 # Static timer values must at least look right; expressions are checked on deploy.
-_DURATION = (
-    r"P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
-)
+_DURATION = r"P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?"
 _DATE = (
     r"\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
     r"(Z|[+-]\d{2}:?\d{2})?(\[[A-Za-z0-9_/+-]+\])?"
@@ -44,9 +42,7 @@ _CRON_FIELD = r"[0-9A-Za-z*?/,#-]+"
 TIMER_PATTERNS = {
     "duration": re.compile(f"^{_DURATION}$"),
     "date": re.compile(f"^{_DATE}$"),
-    "cycle": re.compile(
-        f"^(R\\d*/(({_DATE})/)?{_DURATION}(/({_DATE}))?|{_CRON_FIELD}( {_CRON_FIELD}){{4,6}})$"
-    ),
+    "cycle": re.compile(f"^(R\\d*/(({_DATE})/)?{_DURATION}(/({_DATE}))?|{_CRON_FIELD}( {_CRON_FIELD}){{4,6}})$"),
 }
 _TIMER_WORDS = {
     "duration": "an ISO 8601 duration",
@@ -76,9 +72,7 @@ def _duplicate_ids(process: Process, seen: dict[str, str]) -> Iterator[Problem]:
     items += [(f.id, f.line) for f in process.flows.values()]
     for item_id, line in items:
         if item_id in seen:
-            yield Problem(
-                f"duplicate id '{item_id}'", element_id=item_id, line=line or None
-            )
+            yield Problem(f"duplicate id '{item_id}'", element_id=item_id, line=line or None)
         seen[item_id] = process.id
 
 
@@ -94,13 +88,9 @@ def _check_process(process: Process) -> Iterator[Problem]:
         source = process.elements.get(flow.source)
         target = process.elements.get(flow.target)
         if source is None:
-            yield Problem(
-                f"sequenceFlow source '{flow.source}' does not exist", **where
-            )
+            yield Problem(f"sequenceFlow source '{flow.source}' does not exist", **where)
         if target is None:
-            yield Problem(
-                f"sequenceFlow target '{flow.target}' does not exist", **where
-            )
+            yield Problem(f"sequenceFlow target '{flow.target}' does not exist", **where)
         if source is None or target is None:
             continue
         if source.parent_id != target.parent_id:
@@ -118,18 +108,13 @@ def _check_process(process: Process) -> Iterator[Problem]:
 
 
 def _scope(element: Element) -> str:
-    return (
-        f"subprocess '{element.parent_id}'"
-        if element.parent_id
-        else "the process level"
-    )
+    return f"subprocess '{element.parent_id}'" if element.parent_id else "the process level"
 
 
 def _default_flow(process: Process, element: Element) -> Iterator[Problem]:
     if element.default_flow and element.default_flow not in element.outgoing:
         yield _problem(
-            f"default flow '{element.default_flow}' is not an outgoing sequence flow"
-            f" of this {element.type}",
+            f"default flow '{element.default_flow}' is not an outgoing sequence flow of this {element.type}",
             element,
         )
 
@@ -137,8 +122,7 @@ def _default_flow(process: Process, element: Element) -> Iterator[Problem]:
 def _implementation(process: Process, element: Element) -> Iterator[Problem]:
     if element.type in ("serviceTask", "sendTask") and element.task is None:
         yield _problem(
-            f"{element.type} has no implementation"
-            " (zeebe:taskDefinition type or camunda topic/class/expression)",
+            f"{element.type} has no implementation (zeebe:taskDefinition type or camunda topic/class/expression)",
             element,
         )
     if element.type == "scriptTask" and element.script is None and element.task is None:
@@ -165,9 +149,7 @@ def _events(process: Process, element: Element) -> Iterator[Problem]:
     if event is None:
         return
     if event.kind == "timer" and event.timer is None:
-        yield _problem(
-            "timer event has no timeDate, timeDuration or timeCycle value", element
-        )
+        yield _problem("timer event has no timeDate, timeDuration or timeCycle value", element)
     timer = event.timer
     if timer is not None and timer.expr.is_static:
         value = timer.expr.source.strip()
@@ -176,11 +158,7 @@ def _events(process: Process, element: Element) -> Iterator[Problem]:
                 f"time{timer.kind.capitalize()} '{value}' is not {_TIMER_WORDS[timer.kind]}",
                 element,
             )
-    if (
-        event.kind == "message"
-        and event.message_name is None
-        and element.type in CATCH_TYPES
-    ):
+    if event.kind == "message" and event.message_name is None and element.type in CATCH_TYPES:
         yield _problem(
             "message event has no message name (messageRef to a named bpmn:message)",
             element,
@@ -192,15 +170,8 @@ def _events(process: Process, element: Element) -> Iterator[Problem]:
         )
     if event.kind == "conditional" and event.condition is None:
         yield _problem("conditional event has no condition", element)
-    if (
-        event.kind == "error"
-        and element.type == "endEvent"
-        and event.error_code is None
-        and event.error_name is None
-    ):
-        yield _problem(
-            "error end event has no error (errorRef to a bpmn:error)", element
-        )
+    if event.kind == "error" and element.type == "endEvent" and event.error_code is None and event.error_name is None:
+        yield _problem("error end event has no error (errorRef to a bpmn:error)", element)
     if event.kind == "compensate" and event.activity_ref:
         if event.activity_ref not in process.elements:
             yield _problem(
@@ -217,8 +188,7 @@ def _events(process: Process, element: Element) -> Iterator[Problem]:
             for e in process.elements.values()
         ):
             yield _problem(
-                f"link event '{event.link_name}' has no matching link catch event"
-                " in the same scope",
+                f"link event '{event.link_name}' has no matching link catch event in the same scope",
                 element,
             )
 
@@ -255,8 +225,7 @@ def _subprocess_start(process: Process, element: Element) -> Iterator[Problem]:
         return
     if scope.triggered_by_event and element.event is None:
         yield _problem(
-            "the start event of an event subprocess needs an event definition"
-            " (message, timer, error, signal, ...)",
+            "the start event of an event subprocess needs an event definition (message, timer, error, signal, ...)",
             element,
         )
     if not scope.triggered_by_event and element.event is not None:

@@ -71,15 +71,11 @@ def _make_parser() -> etree.XMLParser:
     )
 
 
-def load_xml(
-    data: bytes | str, *, max_bytes: int, max_depth: int, max_elements: int
-) -> etree._Element:
+def load_xml(data: bytes | str, *, max_bytes: int, max_depth: int, max_elements: int) -> etree._Element:
     """Parse untrusted XML safely or raise BpmnError; returns the root element."""
     raw = _as_bytes(data)
     if len(raw) > max_bytes:
-        raise _refuse(
-            f"input is {len(raw)} bytes, more than the limit of {max_bytes} bytes"
-        )
+        raise _refuse(f"input is {len(raw)} bytes, more than the limit of {max_bytes} bytes")
     scanned = _scan_text(raw)
     marker = _DTD_MARKERS.search(scanned)
     if marker:
@@ -90,9 +86,7 @@ def load_xml(
         line, column = exc.position if exc.position else (exc.lineno, 0)
         message = exc.msg or str(exc)
         if "depth" in message.lower():
-            raise _refuse(
-                f"XML nesting is deeper than the limit of {max_depth}", line
-            ) from None
+            raise _refuse(f"XML nesting is deeper than the limit of {max_depth}", line) from None
         if f"line {line}" not in message:
             message = f"{message} (line {line}, column {column})"
         raise _refuse(f"malformed XML: {message}", line) from None
@@ -138,9 +132,7 @@ def is_bpmn(element: etree._Element) -> bool:
     return isinstance(element.tag, str) and namespace(element) == BPMN_NS
 
 
-def bpmn_children(
-    element: etree._Element, name: str | None = None
-) -> list[etree._Element]:
+def bpmn_children(element: etree._Element, name: str | None = None) -> list[etree._Element]:
     return [c for c in element if is_bpmn(c) and (name is None or local(c) == name)]
 
 
@@ -155,9 +147,7 @@ def event_definitions_of(element: etree._Element) -> list[etree._Element]:
     return [c for c in bpmn_children(element) if local(c).endswith("EventDefinition")]
 
 
-def extension_children(
-    element: etree._Element, namespaces: tuple[str, ...] | str
-) -> list[etree._Element]:
+def extension_children(element: etree._Element, namespaces: tuple[str, ...] | str) -> list[etree._Element]:
     """Children of <extensionElements> in the given vendor namespace(s)."""
     if isinstance(namespaces, str):
         namespaces = (namespaces,)
@@ -177,15 +167,11 @@ def children_in(
     return [
         c
         for c in element
-        if isinstance(c.tag, str)
-        and namespace(c) in namespaces
-        and (name is None or local(c) == name)
+        if isinstance(c.tag, str) and namespace(c) in namespaces and (name is None or local(c) == name)
     ]
 
 
-def vendor_attr(
-    element: etree._Element, namespaces: tuple[str, ...] | str, name: str
-) -> str | None:
+def vendor_attr(element: etree._Element, namespaces: tuple[str, ...] | str, name: str) -> str | None:
     if isinstance(namespaces, str):
         namespaces = (namespaces,)
     for ns in namespaces:

@@ -56,7 +56,11 @@ class MemoryInstance:
     ) -> MemoryInstance:
         moment = now or datetime.now(UTC)
         key = new_key()
-        ws = WorkingSet(instance=InstanceState(key=key, bpmn_process_id=process.id, business_key=business_key, started_at=moment, is_new=True))
+        ws = WorkingSet(
+            instance=InstanceState(
+                key=key, bpmn_process_id=process.id, business_key=business_key, started_at=moment, is_new=True
+            )
+        )
         inst = cls(process, ws, audit_flows=audit_flows)
         inst.runner(moment).start(variables or {}, start_element_id=start_element_id)
         inst._absorb()
@@ -72,7 +76,9 @@ class MemoryInstance:
     def variables(self) -> dict[str, Any]:
         return dict(self.ws.variables.get(self.ws.root_scope, {}))
 
-    def complete_job(self, job_key: uuid.UUID, variables: dict[str, Any] | None = None, now: datetime | None = None) -> None:
+    def complete_job(
+        self, job_key: uuid.UUID, variables: dict[str, Any] | None = None, now: datetime | None = None
+    ) -> None:
         job = self.jobs.pop(job_key)
         self.runner(now).complete_element(job.element_instance_key, variables or {})
         self._absorb()
@@ -99,7 +105,9 @@ class MemoryInstance:
         self.runner(now).trigger(timer.element_instance_key, timer.element_id, {})
         self._absorb()
 
-    def correlate(self, name: str, correlation_key: str = "", variables: dict[str, Any] | None = None, now: datetime | None = None) -> bool:
+    def correlate(
+        self, name: str, correlation_key: str = "", variables: dict[str, Any] | None = None, now: datetime | None = None
+    ) -> bool:
         for key, sub in list(self.subscriptions.items()):
             if sub.message_name == name and (not correlation_key or sub.correlation_key == correlation_key):
                 del self.subscriptions[key]
@@ -108,12 +116,16 @@ class MemoryInstance:
                 return True
         return False
 
-    def complete_user_task(self, task_key: uuid.UUID, variables: dict[str, Any] | None = None, now: datetime | None = None) -> None:
+    def complete_user_task(
+        self, task_key: uuid.UUID, variables: dict[str, Any] | None = None, now: datetime | None = None
+    ) -> None:
         task = self.user_tasks.pop(task_key)
         self.runner(now).complete_element(task.element_instance_key, variables or {})
         self._absorb()
 
-    def resolve_incident(self, incident_key: uuid.UUID, variables: dict[str, Any] | None = None, now: datetime | None = None) -> None:
+    def resolve_incident(
+        self, incident_key: uuid.UUID, variables: dict[str, Any] | None = None, now: datetime | None = None
+    ) -> None:
         incident = self.incidents.pop(incident_key)
         rt = self.runner(now)
         if variables:
@@ -167,11 +179,20 @@ class MemoryInstance:
             self.incidents[spec.key] = spec
         for owner, element_id in ws.closed_element_waits:
             for table in (self.timers, self.subscriptions, self.signal_subscriptions):
-                for key in [k for k, v in table.items() if v.element_instance_key == owner and v.element_id == element_id]:
+                for key in [
+                    k for k, v in table.items() if v.element_instance_key == owner and v.element_id == element_id
+                ]:
                     del table[key]
         closed = ws.closed_waits
         if closed:
-            for table in (self.jobs, self.timers, self.subscriptions, self.user_tasks, self.incidents, self.signal_subscriptions):
+            for table in (
+                self.jobs,
+                self.timers,
+                self.subscriptions,
+                self.user_tasks,
+                self.incidents,
+                self.signal_subscriptions,
+            ):
                 if not table:
                     continue
                 for key in [k for k, v in table.items() if v.element_instance_key in closed]:

@@ -53,7 +53,18 @@ _MI_INNER: dict[str, MultiInstanceInner] = {}  # by element type, filled on firs
 _COMPENSATION_THROW = CompensationThrow()
 # activities that may be multi-instance
 MULTI_INSTANCE_TYPES = frozenset(
-    {"task", "manualTask", "serviceTask", "sendTask", "businessRuleTask", "userTask", "receiveTask", "scriptTask", "subProcess", "callActivity"}
+    {
+        "task",
+        "manualTask",
+        "serviceTask",
+        "sendTask",
+        "businessRuleTask",
+        "userTask",
+        "receiveTask",
+        "scriptTask",
+        "subProcess",
+        "callActivity",
+    }
 )
 
 # Event kinds each event type runs today, by element type.
@@ -76,7 +87,11 @@ def behavior_for(element: Element) -> Behavior:
     """The behaviour a token arriving at the element meets (a multi-instance body for multi-instance activities)."""
     if element.multi_instance is not None:
         return _MI_BODY
-    if element.event is not None and element.event.kind == "compensate" and element.type in ("intermediateThrowEvent", "endEvent"):
+    if (
+        element.event is not None
+        and element.event.kind == "compensate"
+        and element.type in ("intermediateThrowEvent", "endEvent")
+    ):
         return _COMPENSATION_THROW
     try:
         return BEHAVIORS[element.type]
@@ -159,7 +174,12 @@ def check_support(process: Process) -> list[Problem]:
         where = {"element_id": element.id, "line": element.line}
         if element.type == "boundaryEvent" and element.event is not None and element.event.kind == "compensate":
             if element.compensation_handler is None:
-                problems.append(Problem("compensation boundary event has no handler (an association to an isForCompensation activity)", **where))
+                problems.append(
+                    Problem(
+                        "compensation boundary event has no handler (an association to an isForCompensation activity)",
+                        **where,
+                    )
+                )
             continue
         if element.type not in BEHAVIORS:
             problems.append(Problem(f"{element.type} is not supported by this engine yet", **where))
@@ -176,7 +196,12 @@ def check_support(process: Process) -> list[Problem]:
                 problems.append(Problem(f"{label} is not supported by this engine yet", **where))
         parent = process.elements.get(element.parent_id) if element.parent_id else None
         in_event_subprocess = parent is not None and parent.triggered_by_event
-        if element.type == "startEvent" and parent is not None and not in_event_subprocess and element.event is not None:
+        if (
+            element.type == "startEvent"
+            and parent is not None
+            and not in_event_subprocess
+            and element.event is not None
+        ):
             problems.append(Problem("a start event inside a subprocess must be a none start event", **where))
         if element.type == "subProcess" and not element.triggered_by_event:
             if process.none_start_event(element.id) is None:
@@ -201,7 +226,9 @@ def _event_problems(process: Process, element: Element, where: dict) -> list[Pro
         if kind is None:
             problems.append(Problem("a boundary event needs an event definition", **where))
         elif kind == "error" and not element.cancel_activity:
-            problems.append(Problem("an error boundary event is always interrupting (cancelActivity must not be false)", **where))
+            problems.append(
+                Problem("an error boundary event is always interrupting (cancelActivity must not be false)", **where)
+            )
         if host is not None and host.type not in BEHAVIORS and host.type != "callActivity":
             problems.append(Problem(f"boundary events on a {host.type} are not supported", **where))
     if element.type == "subProcess" and element.triggered_by_event:
@@ -221,9 +248,9 @@ def _event_problems(process: Process, element: Element, where: dict) -> list[Pro
             if target is None:
                 continue
             target_kind = target.event.kind if target.event else None
-            ok = (target.type == "intermediateCatchEvent" and target_kind in ("message", "timer", "signal", "conditional")) or (
-                target.type == "receiveTask" and target_kind == "message"
-            )
+            ok = (
+                target.type == "intermediateCatchEvent" and target_kind in ("message", "timer", "signal", "conditional")
+            ) or (target.type == "receiveTask" and target_kind == "message")
             if not ok:
                 problems.append(
                     Problem(

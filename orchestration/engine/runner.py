@@ -184,7 +184,9 @@ class Runner:
         """Activate an element instance a behaviour created itself (multi-instance inner, compensation handler)."""
         self._schedule(self._step_activate, ei, "activate", ())
 
-    def schedule_step(self, step: Callable[[ElementInstanceState, Runner], None], ei: ElementInstanceState, phase: str = "activate") -> None:
+    def schedule_step(
+        self, step: Callable[[ElementInstanceState, Runner], None], ei: ElementInstanceState, phase: str = "activate"
+    ) -> None:
         """Run a behaviour's step after what is already scheduled (an incident in it fails `phase`)."""
         self._schedule(lambda e: step(e, self), ei, phase, ())
 
@@ -211,7 +213,12 @@ class Runner:
         )
         self.ws.elements[ei.key] = ei
         # the scope lets the log rebuild the element tree, not only the set of keys
-        self.audit("element_activated", element.id, ei.key, {"type": ei.element_type, "scope": str(scope_key) if scope_key else None})
+        self.audit(
+            "element_activated",
+            element.id,
+            ei.key,
+            {"type": ei.element_type, "scope": str(scope_key) if scope_key else None},
+        )
         return ei
 
     def _step_activate(self, ei: ElementInstanceState) -> None:
@@ -342,14 +349,20 @@ class Runner:
         ei.is_dirty = True
         self.raise_incident(ei, incident.type, incident.message, incident.details)
 
-    def raise_incident(self, ei: ElementInstanceState, type: str, message: str, details: str = "", job_key: uuid.UUID | None = None) -> None:
+    def raise_incident(
+        self, ei: ElementInstanceState, type: str, message: str, details: str = "", job_key: uuid.UUID | None = None
+    ) -> None:
         spec = IncidentSpec(self.new_key(), ei.key, ei.element_id, type, message, details, job_key)
         self.ws.new_incidents.append(spec)
         ei.add_wait("incident")
         self.ws.instance.incident_delta += 1
-        self.audit("incident_created", ei.element_id, ei.key, {"type": type, "message": message, "incident": str(spec.key)})
+        self.audit(
+            "incident_created", ei.element_id, ei.key, {"type": type, "message": message, "incident": str(spec.key)}
+        )
 
-    def raise_error(self, ei: ElementInstanceState, code: str, message: str = "", *, job_key: uuid.UUID | None = None) -> None:
+    def raise_error(
+        self, ei: ElementInstanceState, code: str, message: str = "", *, job_key: uuid.UUID | None = None
+    ) -> None:
         """Throw a BPMN error from an element instance to the nearest catching element.
 
         Boundary error events and error event subprocesses come with the next
@@ -364,7 +377,9 @@ class Runner:
             # an outbox job the services create); this element waits until the
             # parent catches it (and cancels this instance) or raises an incident
             self.audit("error_propagated", ei.element_id, ei.key, {"code": code, "message": message})
-            self.ws.to_parent.append({"kind": "error", "code": code, "message": message, "element_instance": str(ei.key)})
+            self.ws.to_parent.append(
+                {"kind": "error", "code": code, "message": message, "element_instance": str(ei.key)}
+            )
             return
         self.audit("error_thrown", ei.element_id, ei.key, {"code": code, "message": message})
         if job_key is None:
@@ -418,7 +433,10 @@ class Runner:
         if not taken and element.default_flow:
             taken.append(self.process.flows[element.default_flow])
         elif not taken and has_conditions:
-            raise EngineIncident("condition", f"no outgoing sequence flow of '{element.id}' has a true condition and there is no default flow")
+            raise EngineIncident(
+                "condition",
+                f"no outgoing sequence flow of '{element.id}' has a true condition and there is no default flow",
+            )
         return taken
 
 

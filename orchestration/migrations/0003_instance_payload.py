@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orchestration', '0002_roles'),
+        ("orchestration", "0002_roles"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='processinstance',
-            name='payload',
+            model_name="processinstance",
+            name="payload",
             field=models.JSONField(blank=True, default=dict),
         ),
     ]

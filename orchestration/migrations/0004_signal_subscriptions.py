@@ -7,27 +7,53 @@ import orchestration.keys
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orchestration', '0003_instance_payload'),
+        ("orchestration", "0003_instance_payload"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SignalSubscription',
+            name="SignalSubscription",
             fields=[
-                ('key', models.UUIDField(default=orchestration.keys.new_key, editable=False, primary_key=True, serialize=False)),
-                ('element_instance_key', models.UUIDField(blank=True, null=True)),
-                ('element_id', models.CharField(max_length=255)),
-                ('signal_name', models.CharField(max_length=255)),
-                ('state', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], default='open', max_length=16)),
-                ('created_at', models.DateTimeField()),
-                ('definition', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orchestration.processdefinition')),
-                ('instance', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='signal_subscriptions', to='orchestration.processinstance')),
+                (
+                    "key",
+                    models.UUIDField(
+                        default=orchestration.keys.new_key, editable=False, primary_key=True, serialize=False
+                    ),
+                ),
+                ("element_instance_key", models.UUIDField(blank=True, null=True)),
+                ("element_id", models.CharField(max_length=255)),
+                ("signal_name", models.CharField(max_length=255)),
+                (
+                    "state",
+                    models.CharField(choices=[("open", "Open"), ("closed", "Closed")], default="open", max_length=16),
+                ),
+                ("created_at", models.DateTimeField()),
+                (
+                    "definition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orchestration.processdefinition",
+                    ),
+                ),
+                (
+                    "instance",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="signal_subscriptions",
+                        to="orchestration.processinstance",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at'],
-                'indexes': [models.Index(fields=['signal_name', 'state'], name='signal_match'), models.Index(fields=['element_instance_key'], name='signal_element_instance')],
+                "ordering": ["created_at"],
+                "indexes": [
+                    models.Index(fields=["signal_name", "state"], name="signal_match"),
+                    models.Index(fields=["element_instance_key"], name="signal_element_instance"),
+                ],
             },
         ),
     ]

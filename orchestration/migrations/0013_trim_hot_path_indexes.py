@@ -5,30 +5,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orchestration', '0012_operate_indexes'),
+        ("orchestration", "0012_operate_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditevent',
-            name='created_at',
+            model_name="auditevent",
+            name="created_at",
             field=models.DateTimeField(),
         ),
         migrations.AlterField(
-            model_name='elementinstance',
-            name='instance',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='element_instances', to='orchestration.processinstance'),
+            model_name="elementinstance",
+            name="instance",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="element_instances",
+                to="orchestration.processinstance",
+            ),
         ),
         migrations.AlterField(
-            model_name='job',
-            name='definition',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orchestration.processdefinition'),
+            model_name="job",
+            name="definition",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="orchestration.processdefinition",
+            ),
         ),
         migrations.AlterField(
-            model_name='variable',
-            name='instance',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='variables', to='orchestration.processinstance'),
+            model_name="variable",
+            name="instance",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="variables",
+                to="orchestration.processinstance",
+            ),
         ),
     ]

@@ -42,9 +42,7 @@ class ProcessDefinition(models.Model):
 
     class Meta:
         ordering = ["bpmn_process_id", "-version"]
-        constraints = [
-            models.UniqueConstraint(fields=["bpmn_process_id", "version"], name="uniq_process_version")
-        ]
+        constraints = [models.UniqueConstraint(fields=["bpmn_process_id", "version"], name="uniq_process_version")]
 
     def __str__(self) -> str:
         return f"{self.bpmn_process_id} v{self.version}"

@@ -19,9 +19,7 @@ class ProcessInstance(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.ACTIVE)
     incident_count = models.PositiveIntegerField(default=0)
     suspended = models.BooleanField(default=False)
-    parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
-    )
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     parent_element_instance_key = models.UUIDField(null=True, blank=True)
     root_key = models.UUIDField(null=True, blank=True, db_index=True)
     started_by = models.CharField(max_length=150, blank=True)

@@ -37,6 +37,26 @@ def now() -> datetime:
     return timezone.now()
 
 
+def nul_position(value: Any, path: str = "") -> str | None:
+    """Where a NUL character sits in a JSON value (a name or a string), or None."""
+    if isinstance(value, str):
+        return path or "the value" if "\x00" in value else None
+    if isinstance(value, dict):
+        for name, item in value.items():
+            here = f"{path}.{name}" if path else str(name)
+            if isinstance(name, str) and "\x00" in name:
+                return here.replace("\x00", "\\0")
+            found = nul_position(item, here)
+            if found is not None:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            found = nul_position(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
 def check_variables(variables: Any, what: str = "variables") -> dict[str, Any]:
     """Variables must be a JSON object within the size limit."""
     if variables is None:
@@ -46,6 +66,9 @@ def check_variables(variables: Any, what: str = "variables") -> dict[str, Any]:
     for name in variables:
         if not isinstance(name, str) or not name or len(name) > 255:
             raise InvalidInput(f"variable name {name!r} must be a non-empty string of at most 255 characters")
+    where = nul_position(variables)
+    if where is not None:
+        raise InvalidInput(f"{what} may not contain NUL (0x00) characters (PostgreSQL cannot store them): {where}")
     try:
         # allow_nan=False: NaN and Infinity are not JSON (PostgreSQL's jsonb refuses them)
         size = len(json.dumps(variables, separators=(",", ":"), allow_nan=False).encode())
@@ -102,7 +125,9 @@ def instance_command(
         process = process_for(definition)
         ws = store.load(instance)
         moment = now()
-        cmd = Command(instance, definition, process, ws, Runner(process, ws, now=moment), moment, actor_name(actor), dispatch)
+        cmd = Command(
+            instance, definition, process, ws, Runner(process, ws, now=moment), moment, actor_name(actor), dispatch
+        )
         yield cmd
         finish(cmd)
 

@@ -76,7 +76,15 @@ def _is_person(actor: Any) -> bool:
 def _selection(kind: str, filters: InstanceFilter, hidden: Collection[str] = ()):
     # hidden: a search match among them does not roll up to its (visible) root case
     instances = filter_instances(filters, hidden=hidden)
-    if kind in (Kind.CANCEL, Kind.SET_VARIABLES, Kind.SUSPEND, Kind.RESUME, Kind.MIGRATE, Kind.RETRY_INCIDENTS, Kind.MODIFY):
+    if kind in (
+        Kind.CANCEL,
+        Kind.SET_VARIABLES,
+        Kind.SUSPEND,
+        Kind.RESUME,
+        Kind.MIGRATE,
+        Kind.RETRY_INCIDENTS,
+        Kind.MODIFY,
+    ):
         instances = instances.filter(state=ProcessInstance.State.ACTIVE)
     return instances
 
@@ -406,9 +414,15 @@ def _retry_items_at_once(batch: BatchOperation, ids: list[int]) -> set[int]:
     with transaction.atomic():
         if not BatchOperation.objects.filter(key=batch.key, state=State.RUNNING).exists():
             return set()
-        items = list(BatchItem.objects.select_for_update(skip_locked=True).filter(id__in=ids, state=Item.PENDING).only("id", "instance_key"))
+        items = list(
+            BatchItem.objects.select_for_update(skip_locked=True)
+            .filter(id__in=ids, state=Item.PENDING)
+            .only("id", "instance_key")
+        )
         retried = retry_failed_job_incidents(
-            [item.instance_key for item in items], actor=batch.created_by, fingerprint=batch.params.get("fingerprint", "")
+            [item.instance_key for item in items],
+            actor=batch.created_by,
+            fingerprint=batch.params.get("fingerprint", ""),
         )
         outcome: dict[tuple[str, str], list[int]] = {}
         for item in items:

@@ -35,7 +35,9 @@ def process_for(definition: ProcessDefinition) -> Process:
             _cache.move_to_end(definition.key)
             return process
     xml = Deployment.objects.values_list("xml", flat=True).get(key=definition.deployment_id)
-    process = parse_bpmn(xml, max_bytes=max(len(xml.encode()) + 1, setting("MAX_XML_BYTES"))).process(definition.bpmn_process_id)
+    process = parse_bpmn(xml, max_bytes=max(len(xml.encode()) + 1, setting("MAX_XML_BYTES"))).process(
+        definition.bpmn_process_id
+    )
     with _cache_lock:
         _cache[definition.key] = process
         while len(_cache) > _CACHE_SIZE:
@@ -102,7 +104,7 @@ def validate_for_deploy(xml: bytes | str) -> tuple[Any, list[Problem]]:
     problems: list[Problem] = []
     executable = definitions.executable_processes
     if not executable:
-        problems.append(Problem("the file has no executable process (set isExecutable=\"true\" on a process)"))
+        problems.append(Problem('the file has no executable process (set isExecutable="true" on a process)'))
     for process in executable:
         problems.extend(check_support(process))
         problems.extend(expression_problems(process))
@@ -185,7 +187,12 @@ def deploy(xml: bytes | str, *, actor: Any, resource_name: str = "process.bpmn",
             AuditEvent.objects.create(
                 type="process_deployed",
                 actor=who,
-                data={"process": process.id, "version": version, "definition": str(definition.key), "resource": resource_name},
+                data={
+                    "process": process.id,
+                    "version": version,
+                    "definition": str(definition.key),
+                    "resource": resource_name,
+                },
                 created_at=now,
             )
     return DeployResult(deployment, created, created=True)

@@ -31,12 +31,19 @@ def resolve_incident(
         incident = Incident.objects.get(key=incident.key)
         if incident.state != Incident.State.OPEN:
             raise InvalidState(f"incident {incident.key} is already resolved")
-        Incident.objects.filter(key=incident.key).update(state=Incident.State.RESOLVED, resolved_at=cmd.now, resolved_by=cmd.actor)
+        Incident.objects.filter(key=incident.key).update(
+            state=Incident.State.RESOLVED, resolved_at=cmd.now, resolved_by=cmd.actor
+        )
         cmd.ws.instance.incident_delta -= 1
         if variables:
             cmd.runner.set_variables(cmd.ws.root_scope, variables)
-            cmd.runner.audit("variables_updated", data={"scope": str(cmd.ws.root_scope), "variables": sorted(variables), "reason": "incident resolution"})
-        cmd.runner.audit("incident_resolved", incident.element_id, incident.element_instance_key, {"incident": str(incident.key)})
+            cmd.runner.audit(
+                "variables_updated",
+                data={"scope": str(cmd.ws.root_scope), "variables": sorted(variables), "reason": "incident resolution"},
+            )
+        cmd.runner.audit(
+            "incident_resolved", incident.element_id, incident.element_instance_key, {"incident": str(incident.key)}
+        )
         if incident.job_id:
             job = Job.objects.get(key=incident.job_id)
             if job.state in (Job.State.FAILED, Job.State.ERROR_THROWN):
@@ -101,14 +108,25 @@ def retry_failed_job_incidents(
         incidents = Incident.objects.filter(instance_id__in=locked, state=Incident.State.OPEN)
         if fingerprint:
             incidents = incidents.filter(fingerprint=fingerprint)
-        fields = ("key", "instance_id", "element_id", "element_instance_key", "job_id", "job__state", "job__internal", "job__type")
+        fields = (
+            "key",
+            "instance_id",
+            "element_id",
+            "element_instance_key",
+            "job_id",
+            "job__state",
+            "job__internal",
+            "job__type",
+        )
         by_instance: dict[uuid.UUID, list[_OpenIncident]] = {key: [] for key in locked}
         for row in incidents.values_list(*fields):
             incident = _OpenIncident(*row)
             by_instance[incident.instance_key].append(incident)
         retryable = (Job.State.FAILED, Job.State.ERROR_THROWN)
         done = {
-            key: found for key, found in by_instance.items() if all(i.job_key and i.job_state in retryable for i in found)
+            key: found
+            for key, found in by_instance.items()
+            if all(i.job_key and i.job_state in retryable for i in found)
         }
         chosen = [r for key in done for r in by_instance[key]]
         if chosen:
@@ -134,7 +152,13 @@ def _apply_bulk_retry(rows: list[_OpenIncident], actor: str, retries: int) -> No
     )
     internal = [r.job_key for r in rows if r.job_internal]
     external = [r.job_key for r in rows if not r.job_internal]
-    reopen = {"state": Job.State.ACTIVATABLE, "retries": Greatest("retries", Value(retries)), "retry_at": None, "attempts": 0, "updated_at": moment}
+    reopen = {
+        "state": Job.State.ACTIVATABLE,
+        "retries": Greatest("retries", Value(retries)),
+        "retry_at": None,
+        "attempts": 0,
+        "updated_at": moment,
+    }
     if internal:
         Job.objects.filter(key__in=internal).update(dispatched_at=moment, **reopen)
         dispatch_jobs(internal)
@@ -148,7 +172,9 @@ def _apply_bulk_retry(rows: list[_OpenIncident], actor: str, retries: int) -> No
     for key, count in resolved.items():
         by_count.setdefault(count, []).append(key)
     for count, keys in by_count.items():
-        ProcessInstance.objects.filter(key__in=keys).update(incident_count=F("incident_count") - count, updated_at=moment)
+        ProcessInstance.objects.filter(key__in=keys).update(
+            incident_count=F("incident_count") - count, updated_at=moment
+        )
     store.insert_rows(
         AuditEvent,
         [

@@ -43,7 +43,9 @@ def start_instance(
         definition = latest_definition(process_id)
     process = process_for(definition)
     if start_element_id is None and process.none_start_event(None) is None:
-        raise InvalidInput(f"process '{definition.bpmn_process_id}' has no none start event; start it by its message or timer")
+        raise InvalidInput(
+            f"process '{definition.bpmn_process_id}' has no none start event; start it by its message or timer"
+        )
     moment = now()
     key = new_key()
     ws = store.new_working_set(key, definition.bpmn_process_id, business_key or "", moment)

@@ -164,7 +164,9 @@ def complete_job(
             raise InvalidState(f"job {job.key} is locked by another worker")
         Job.objects.filter(key=job.key).update(state=Job.State.COMPLETED, updated_at=cmd.now, lock_expires_at=None)
         _satisfied(cmd, job)
-        cmd.runner.audit("job_completed", job.element_id, job.element_instance_key, {"job": str(job.key), "worker": worker or ""})
+        cmd.runner.audit(
+            "job_completed", job.element_id, job.element_instance_key, {"job": str(job.key), "worker": worker or ""}
+        )
         cmd.runner.complete_element(job.element_instance_key, variables)
         if run_local:
             run_local_jobs(cmd, worker or actor_name(actor))
@@ -216,7 +218,9 @@ def complete_job_locally(job: Job, *, worker: str) -> list[uuid.UUID]:
         try:
             result = func(context)
             if result is not None and not isinstance(result, dict):
-                raise TypeError(f"handler for {job.type} returned {type(result).__name__}, expected a dict of variables or None")
+                raise TypeError(
+                    f"handler for {job.type} returned {type(result).__name__}, expected a dict of variables or None"
+                )
             result = check_variables(result or {})
         except Exception as exc:  # noqa: BLE001 - reported by the caller after rollback
             raise HandlerFailed(exc) from exc
@@ -226,7 +230,9 @@ def complete_job_locally(job: Job, *, worker: str) -> list[uuid.UUID]:
         if not done:
             raise InvalidState(f"job {job.key} is no longer locked by {worker}")
         _satisfied(cmd, job)
-        cmd.runner.audit("job_completed", job.element_id, ei.key, {"job": str(job.key), "worker": worker, "local": True})
+        cmd.runner.audit(
+            "job_completed", job.element_id, ei.key, {"job": str(job.key), "worker": worker, "local": True}
+        )
         cmd.runner.complete_element(ei.key, result)
         run_local_jobs(cmd, worker)
     return cmd.internal_jobs
@@ -252,7 +258,9 @@ def run_local_jobs(cmd, worker: str) -> None:
     budget = setting("INLINE_JOB_CHAIN")
     tried: set[uuid.UUID] = set()
     while budget > 0:
-        spec = next((s for s in cmd.ws.new_jobs if not s.completed_by and s.key not in tried and is_local(s.type)), None)
+        spec = next(
+            (s for s in cmd.ws.new_jobs if not s.completed_by and s.key not in tried and is_local(s.type)), None
+        )
         if spec is None:
             return
         tried.add(spec.key)
@@ -283,7 +291,9 @@ def run_local_jobs(cmd, worker: str) -> None:
         spec.completed_by = worker
         if "job" in ei.payload.get("waits", ()):
             ei.payload["waits"].remove("job")
-        cmd.runner.audit("job_completed", spec.element_id, ei.key, {"job": str(spec.key), "worker": worker, "local": True})
+        cmd.runner.audit(
+            "job_completed", spec.element_id, ei.key, {"job": str(spec.key), "worker": worker, "local": True}
+        )
         cmd.runner.complete_element(ei.key, result)
 
 
@@ -342,7 +352,18 @@ def fail_job(
                 job.error_details,
                 job_key=job.key,
             )
-        job.save(update_fields=["retries", "error_message", "error_details", "lock_owner", "lock_expires_at", "state", "retry_at", "updated_at"])
+        job.save(
+            update_fields=[
+                "retries",
+                "error_message",
+                "error_details",
+                "lock_owner",
+                "lock_expires_at",
+                "state",
+                "retry_at",
+                "updated_at",
+            ]
+        )
     return job
 
 
@@ -364,7 +385,12 @@ def throw_job_error(
         Job.objects.filter(key=job.key).update(
             state=Job.State.ERROR_THROWN, error_message=f"{code}: {message}"[:10000], updated_at=cmd.now
         )
-        cmd.runner.audit("job_error_thrown", job.element_id, job.element_instance_key, {"job": str(job.key), "code": code, "message": message})
+        cmd.runner.audit(
+            "job_error_thrown",
+            job.element_id,
+            job.element_instance_key,
+            {"job": str(job.key), "code": code, "message": message},
+        )
         if variables:
             ei = cmd.ws.elements[job.element_instance_key]
             cmd.runner.set_variables(ei.key, variables)

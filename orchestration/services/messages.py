@@ -22,10 +22,10 @@ class Correlation:
     started: bool  # a message start event created the instance
 
 
-def _matching(
-    name: str, correlation_key: str | None, business_key: str | None, instance_key: str | None, excluded=()
-):
-    subs = MessageSubscription.objects.filter(message_name=name, state=MessageSubscription.State.OPEN, instance__isnull=False)
+def _matching(name: str, correlation_key: str | None, business_key: str | None, instance_key: str | None, excluded=()):
+    subs = MessageSubscription.objects.filter(
+        message_name=name, state=MessageSubscription.State.OPEN, instance__isnull=False
+    )
     if excluded:
         subs = subs.exclude(instance__bpmn_process_id__in=sorted(excluded))
     if correlation_key:
@@ -53,8 +53,15 @@ def _deliver(sub_key: uuid.UUID, instance_key: uuid.UUID, name: str, variables: 
         sub = MessageSubscription.objects.filter(key=sub_key, state=MessageSubscription.State.OPEN).first()
         if sub is None or not cmd.runner.is_waiting(sub.element_instance_key):
             return None  # correlated or closed concurrently
-        MessageSubscription.objects.filter(key=sub.key).update(state=MessageSubscription.State.CORRELATED, correlated_at=cmd.now)
-        cmd.runner.audit("message_correlated", sub.element_id, sub.element_instance_key, {"message": name, "variables": sorted(variables)})
+        MessageSubscription.objects.filter(key=sub.key).update(
+            state=MessageSubscription.State.CORRELATED, correlated_at=cmd.now
+        )
+        cmd.runner.audit(
+            "message_correlated",
+            sub.element_id,
+            sub.element_instance_key,
+            {"message": name, "variables": sorted(variables)},
+        )
         cmd.runner.trigger(sub.element_instance_key, sub.element_id, variables)
     return Correlation(instance_key, sub.element_id, started=False)
 
@@ -136,9 +143,7 @@ def publish_message(
         raise InvalidInput("time to live must not be negative")
     variables = check_variables(variables)
     moment = now()
-    if message_id and BufferedMessage.objects.filter(
-        name=name, message_id=message_id, expires_at__gt=moment
-    ).exists():
+    if message_id and BufferedMessage.objects.filter(name=name, message_id=message_id, expires_at__gt=moment).exists():
         raise InvalidState(f"a message '{name}' with id '{message_id}' was already published and is still buffered")
     try:
         results = correlate_message(
@@ -187,13 +192,19 @@ def correlate_buffered(cmd: Command) -> None:
             )
             if message is None:
                 continue
-            BufferedMessage.objects.filter(key=message.key).update(correlated_at=cmd.now, correlated_instance_key=cmd.ws.instance.key)
+            BufferedMessage.objects.filter(key=message.key).update(
+                correlated_at=cmd.now, correlated_instance_key=cmd.ws.instance.key
+            )
             cmd.ws.new_subscriptions.remove(spec)
             cmd.runner.audit(
                 "message_correlated",
                 spec.element_id,
                 spec.element_instance_key,
-                {"message": spec.message_name, "buffered": str(message.key), "variables": sorted(message.variables or {})},
+                {
+                    "message": spec.message_name,
+                    "buffered": str(message.key),
+                    "variables": sorted(message.variables or {}),
+                },
             )
             cmd.runner.trigger(spec.element_instance_key, spec.element_id, message.variables or {})
             matched = True
@@ -202,4 +213,12 @@ def correlate_buffered(cmd: Command) -> None:
             return
 
 
-__all__ = ["Correlation", "correlate_message", "publish_message", "actor_name", "ProcessDefinition", "ProcessInstance", "transaction"]
+__all__ = [
+    "Correlation",
+    "correlate_message",
+    "publish_message",
+    "actor_name",
+    "ProcessDefinition",
+    "ProcessInstance",
+    "transaction",
+]

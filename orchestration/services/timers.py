@@ -33,7 +33,9 @@ def claim_due_timers(limit: int | None = None) -> list[uuid.UUID]:
             .values_list("key", flat=True)[:limit]
         )
         if keys:
-            Timer.objects.filter(key__in=keys, state=Timer.State.SCHEDULED).update(state=Timer.State.FIRING, claimed_at=moment)
+            Timer.objects.filter(key__in=keys, state=Timer.State.SCHEDULED).update(
+                state=Timer.State.FIRING, claimed_at=moment
+            )
     return keys
 
 
@@ -52,7 +54,12 @@ def fire_timer(timer_key: uuid.UUID | str, *, actor: Any = "timer") -> bool:
             return False
         Timer.objects.filter(key=timer.key).update(state=Timer.State.FIRED, fired_at=cmd.now)
         lateness_ms = int((cmd.now - timer.due_at).total_seconds() * 1000)
-        cmd.runner.audit("timer_fired", timer.element_id, timer.element_instance_key, {"timer": str(timer.key), "late_ms": lateness_ms})
+        cmd.runner.audit(
+            "timer_fired",
+            timer.element_id,
+            timer.element_instance_key,
+            {"timer": str(timer.key), "late_ms": lateness_ms},
+        )
         cmd.runner.trigger(timer.element_instance_key, timer.element_id, {})
     return True
 
@@ -84,4 +91,6 @@ def release_stuck_timers(older_than_seconds: float = 60) -> int:
     from datetime import timedelta
 
     cutoff = now() - timedelta(seconds=older_than_seconds)
-    return Timer.objects.filter(state=Timer.State.FIRING, claimed_at__lt=cutoff).update(state=Timer.State.SCHEDULED, claimed_at=None)
+    return Timer.objects.filter(state=Timer.State.FIRING, claimed_at__lt=cutoff).update(
+        state=Timer.State.SCHEDULED, claimed_at=None
+    )

@@ -28,7 +28,14 @@ def complete_user_task(task_key: uuid.UUID | str, *, actor: Any, variables: dict
             raise InvalidState(f"task '{task.name}' was already completed by {task.completed_by or 'someone else'}")
         if task.state != UserTask.State.CREATED or task.element_instance_key not in cmd.ws.elements:
             raise InvalidState(f"task '{task.name}' is no longer open ({task.state})")
-        UserTask.objects.filter(key=task.key).update(state=UserTask.State.COMPLETED, completed_at=cmd.now, completed_by=cmd.actor)
-        cmd.runner.audit("user_task_completed", task.element_id, task.element_instance_key, {"task": str(task.key), "variables": sorted(variables)})
+        UserTask.objects.filter(key=task.key).update(
+            state=UserTask.State.COMPLETED, completed_at=cmd.now, completed_by=cmd.actor
+        )
+        cmd.runner.audit(
+            "user_task_completed",
+            task.element_id,
+            task.element_instance_key,
+            {"task": str(task.key), "variables": sorted(variables)},
+        )
         cmd.runner.complete_element(task.element_instance_key, variables)
     return UserTask.objects.get(key=task.key)

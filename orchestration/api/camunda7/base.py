@@ -32,6 +32,7 @@ from ... import access
 from ...exceptions import AmbiguousCorrelation, DeploymentRefused, DomainError, InvalidState, NoSubscription
 from ...exceptions import NotFound as DomainNotFound
 from ...models import ProcessDefinition
+from ...services._command import nul_position
 
 
 class CamundaError(Exception):
@@ -118,9 +119,13 @@ class _LenientJSONParser(JSONParser):
         if not raw or not raw.strip():
             return {}
         try:
-            return json.loads(raw)
+            data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise drf.ParseError(str(exc)) from None
+        where = nul_position(data)  # PostgreSQL text cannot hold NUL: refused here, not a 500 later
+        if where is not None:
+            raise drf.ParseError(f"JSON strings may not contain NUL (0x00) characters: {where}")
+        return data
 
 
 # -- authentication ------------------------------------------------------------
@@ -329,10 +334,13 @@ def maybe_uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
-def definition_from_id(definition_id: str) -> ProcessDefinition:
-    """'key:version:uuid' (what we hand out) or a bare uuid."""
+def definition_from_id(definition_id: str, user=None) -> ProcessDefinition:
+    """'key:version:uuid' (what we hand out) or a bare uuid; with ``user``, a definition whose
+    process a rule hides from that user is unknown too."""
     key = maybe_uuid(str(definition_id).rsplit(":", 1)[-1])
     definition = ProcessDefinition.objects.select_related("deployment").filter(key=key).first() if key else None
+    if definition is not None and user is not None and access.hides_process(user, definition.bpmn_process_id):
+        definition = None
     if definition is None:
         raise CamundaError(404, "RestException", f"No matching definition with id {definition_id}")
     return definition

@@ -26,6 +26,7 @@ from .base import (
     not_implemented,
     paginate,
     parse_date,
+    without_hidden,
 )
 from .reads import process_variables
 from .variables import variables_in, variables_out
@@ -104,8 +105,8 @@ class DeploymentCreate(MultipartCamundaView):
         return Response(body, status=200)
 
 
-def _deployment_query(params: Params):
-    deployments = Deployment.objects.all()
+def _deployment_query(params: Params, user):
+    deployments = _visible_deployments(user)
     if params.has("id"):
         deployments = deployments.filter(key=maybe_uuid(params.str("id")))
     if params.has("name"):
@@ -126,9 +127,16 @@ def _deployment_query(params: Params):
     return deployments.order_by(("-" if params.str("sortOrder") == "desc" else "") + field, "key")
 
 
-def get_deployment(deployment_id: str) -> Deployment:
+def _visible_deployments(user):
+    """Deployments without those holding a process a rule hides from ``user`` (their XML shows it)."""
+    hidden = access.hidden_processes(user)
+    rows = Deployment.objects.all()
+    return rows.exclude(definitions__bpmn_process_id__in=hidden) if hidden else rows
+
+
+def get_deployment(deployment_id: str, user) -> Deployment:
     key = maybe_uuid(deployment_id)
-    deployment = Deployment.objects.filter(key=key).first() if key else None
+    deployment = _visible_deployments(user).filter(key=key).first() if key else None
     if deployment is None:
         raise CamundaError(404, "InvalidRequestException", f"Deployment with id '{deployment_id}' does not exist")
     return deployment
@@ -136,18 +144,18 @@ def get_deployment(deployment_id: str) -> Deployment:
 
 class DeploymentList(CamundaView):
     def get(self, request) -> Response:
-        items = paginate(_deployment_query(Params.of_query(request)), request)
+        items = paginate(_deployment_query(Params.of_query(request), request.user), request)
         return Response([dto.deployment(d, request) for d in items])
 
 
 class DeploymentCount(CamundaView):
     def get(self, request) -> Response:
-        return Response({"count": _deployment_query(Params.of_query(request)).count()})
+        return Response({"count": _deployment_query(Params.of_query(request), request.user).count()})
 
 
 class DeploymentDetail(CamundaView):
     def get(self, request, deployment_id: str) -> Response:
-        return Response(dto.deployment(get_deployment(deployment_id), request))
+        return Response(dto.deployment(get_deployment(deployment_id, request.user), request))
 
 
 def _resource(d: Deployment) -> dict[str, Any]:
@@ -156,12 +164,12 @@ def _resource(d: Deployment) -> dict[str, Any]:
 
 class DeploymentResources(CamundaView):
     def get(self, request, deployment_id: str) -> Response:
-        return Response([_resource(get_deployment(deployment_id))])
+        return Response([_resource(get_deployment(deployment_id, request.user))])
 
 
 class DeploymentResource(CamundaView):
     def get(self, request, deployment_id: str, resource_id: str) -> Response:
-        deployment = get_deployment(deployment_id)
+        deployment = get_deployment(deployment_id, request.user)
         if str(deployment.key) != resource_id:
             raise CamundaError(
                 404,
@@ -173,7 +181,7 @@ class DeploymentResource(CamundaView):
 
 class DeploymentResourceData(CamundaView):
     def get(self, request, deployment_id: str, resource_id: str) -> HttpResponse:
-        deployment = get_deployment(deployment_id)
+        deployment = get_deployment(deployment_id, request.user)
         if str(deployment.key) != resource_id:
             raise CamundaError(
                 404,
@@ -186,8 +194,8 @@ class DeploymentResourceData(CamundaView):
 # -- process definitions ------------------------------------------------------------
 
 
-def _definition_query(params: Params):
-    definitions = ProcessDefinition.objects.select_related("deployment")
+def _definition_query(params: Params, user):
+    definitions = without_hidden(ProcessDefinition.objects.select_related("deployment"), user)
     ids = params.list("processDefinitionIdIn") + params.list("processDefinitionId")
     if ids:
         definitions = definitions.filter(key__in=definition_keys_of(ids))
@@ -241,27 +249,32 @@ def _definition_query(params: Params):
 
 class DefinitionList(CamundaView):
     def get(self, request) -> Response:
-        items = paginate(_definition_query(Params.of_query(request)), request)
+        items = paginate(_definition_query(Params.of_query(request), request.user), request)
         return Response([dto.process_definition(d) for d in items])
 
 
 class DefinitionCount(CamundaView):
     def get(self, request) -> Response:
-        return Response({"count": _definition_query(Params.of_query(request)).count()})
+        return Response({"count": _definition_query(Params.of_query(request), request.user).count()})
 
 
-def _definition(definition_id: str | None = None, key: str | None = None) -> ProcessDefinition:
-    return definition_from_id(definition_id) if definition_id is not None else latest_definition_by_key(key or "")
+def _definition(user, definition_id: str | None = None, key: str | None = None) -> ProcessDefinition:
+    """By id, or the latest version of a key; 404 as for an unknown one when a rule hides the process."""
+    if definition_id is not None:
+        return definition_from_id(definition_id, user)
+    if access.hides_process(user, key or ""):
+        raise CamundaError(404, "RestException", f"No matching process definition with key: {key} and no tenant-id")
+    return latest_definition_by_key(key or "")
 
 
 class DefinitionDetail(CamundaView):
     def get(self, request, definition_id: str | None = None, key: str | None = None) -> Response:
-        return Response(dto.process_definition(_definition(definition_id, key)))
+        return Response(dto.process_definition(_definition(request.user, definition_id, key)))
 
 
 class DefinitionXml(CamundaView):
     def get(self, request, definition_id: str | None = None, key: str | None = None) -> Response:
-        definition = _definition(definition_id, key)
+        definition = _definition(request.user, definition_id, key)
         return Response({"id": definition.camunda_id, "bpmn20Xml": definition.deployment.xml})
 
 
@@ -280,7 +293,7 @@ class DefinitionStart(CamundaView):
     capabilities = {"POST": START}
 
     def post(self, request, definition_id: str | None = None, key: str | None = None) -> Response:
-        definition = _definition(definition_id, key)
+        definition = _definition(request.user, definition_id, key)
         body = self.body()
         if body.get("startInstructions"):
             raise not_implemented("startInstructions are not supported: start at the process's start event")

@@ -242,8 +242,10 @@ class HistoricInstanceDetail(CamundaView):
         return Response(_historic_instances([instance])[0])
 
 
-def historic_activity_query(params: Params):
-    rows = ElementInstance.objects.select_related("instance__definition")
+def historic_activity_query(params: Params, user):
+    rows = without_hidden(
+        ElementInstance.objects.select_related("instance__definition"), user, "instance__bpmn_process_id"
+    )
     if params.has("activityInstanceId"):
         rows = rows.filter(key=maybe_uuid(params.str("activityInstanceId")))
     if params.has("processInstanceId"):
@@ -327,12 +329,16 @@ class HistoricActivityList(CamundaView):
 
     def get(self, request) -> Response:
         return Response(
-            _historic_activities(list(paginate(historic_activity_query(Params.of_query(request)), request)))
+            _historic_activities(
+                list(paginate(historic_activity_query(Params.of_query(request), request.user), request))
+            )
         )
 
     def post(self, request) -> Response:
         return Response(
-            _historic_activities(list(paginate(historic_activity_query(Params.of_body(self.body())), request)))
+            _historic_activities(
+                list(paginate(historic_activity_query(Params.of_body(self.body()), request.user), request))
+            )
         )
 
 
@@ -340,17 +346,17 @@ class HistoricActivityCount(CamundaView):
     capabilities = {"GET": ("view", "work_jobs", "work_tasks"), "POST": ("view", "work_jobs", "work_tasks")}
 
     def get(self, request) -> Response:
-        return Response({"count": historic_activity_query(Params.of_query(request)).count()})
+        return Response({"count": historic_activity_query(Params.of_query(request), request.user).count()})
 
     def post(self, request) -> Response:
-        return Response({"count": historic_activity_query(Params.of_body(self.body())).count()})
+        return Response({"count": historic_activity_query(Params.of_body(self.body()), request.user).count()})
 
 
 class HistoricActivityDetail(CamundaView):
     def get(self, request, activity_instance_id: str) -> Response:
         key = maybe_uuid(activity_instance_id)
         row = ElementInstance.objects.select_related("instance__definition").filter(key=key).first() if key else None
-        if row is None:
+        if row is None or access.hides_process(request.user, row.instance.bpmn_process_id):
             raise CamundaError(
                 404,
                 "InvalidRequestException",
@@ -379,12 +385,12 @@ def _require_definitions(body: dict[str, Any]) -> None:
         raise invalid("sourceProcessDefinitionId and targetProcessDefinitionId are required")
 
 
-def _plan_from(body: Any):
+def _plan_from(body: Any, user):
     if not isinstance(body, dict):
         raise invalid("migrationPlan must be a JSON object")
     _require_definitions(body)
-    source = definition_from_id(str(body.get("sourceProcessDefinitionId") or ""))
-    target = definition_from_id(str(body.get("targetProcessDefinitionId") or ""))
+    source = definition_from_id(str(body.get("sourceProcessDefinitionId") or ""), user)
+    target = definition_from_id(str(body.get("targetProcessDefinitionId") or ""), user)
     if body.get("variables"):
         raise not_implemented("variables on a migration plan are not supported")
     pairs = []
@@ -402,9 +408,10 @@ class MigrationGenerate(CamundaView):
     capabilities = {"POST": ("repair",)}
 
     def post(self, request) -> Response:
+        user = request.user
         body = self.body()
-        source = definition_from_id(str(body.get("sourceProcessDefinitionId") or ""))
-        target = definition_from_id(str(body.get("targetProcessDefinitionId") or ""))
+        source = definition_from_id(str(body.get("sourceProcessDefinitionId") or ""), user)
+        target = definition_from_id(str(body.get("targetProcessDefinitionId") or ""), user)
         plan = services.generate_plan(source, target)
         return Response(_plan_dto(plan, source.camunda_id, target.camunda_id))
 
@@ -413,11 +420,12 @@ class MigrationValidate(CamundaView):
     capabilities = {"POST": ("repair",)}
 
     def post(self, request) -> Response:
+        user = request.user
         body = self.body()
-        definition_from_id(str(body.get("sourceProcessDefinitionId") or ""))
-        definition_from_id(str(body.get("targetProcessDefinitionId") or ""))
+        definition_from_id(str(body.get("sourceProcessDefinitionId") or ""), user)
+        definition_from_id(str(body.get("targetProcessDefinitionId") or ""), user)
         try:
-            _plan_from(body)
+            _plan_from(body, user)
         except CamundaError:
             raise
         except Exception as exc:  # noqa: BLE001 - an invalid plan is reported, not raised
@@ -433,7 +441,7 @@ class MigrationExecute(CamundaView):
 
     def post(self, request) -> Response:
         body = self.body()
-        plan, source, target = _plan_from(body.get("migrationPlan"))
+        plan, source, target = _plan_from(body.get("migrationPlan"), request.user)
         keys = [k for k in map(maybe_uuid, as_list(body.get("processInstanceIds"))) if k]
         query = body.get("processInstanceQuery")
         if isinstance(query, dict):

@@ -64,8 +64,12 @@ DeployResultSerializer = inline_serializer(
 )
 
 
-def _deployments():
-    return Deployment.objects.select_related("deployed_by").prefetch_related("definitions")
+def _deployments(user=None):
+    """Deployments, without those holding a process a rule hides from ``user``: their XML
+    would show the hidden process (the diagram endpoint picks one visible process instead)."""
+    rows = Deployment.objects.select_related("deployed_by").prefetch_related("definitions")
+    hidden = access.hidden_processes(user) if user is not None else frozenset()
+    return rows.exclude(definitions__bpmn_process_id__in=hidden) if hidden else rows
 
 
 class DeploymentList(ApiView):
@@ -80,7 +84,7 @@ class DeploymentList(ApiView):
     def get(self, request: Request) -> Response:
         params = query(request, PageQuerySerializer)
         rows, cursor = keyset_page(
-            _deployments(), field="created_at", cursor=params.get("cursor"), limit=params["limit"]
+            _deployments(request.user), field="created_at", cursor=params.get("cursor"), limit=params["limit"]
         )
         return Response(page(rows, cursor, DeploymentSerializer))
 
@@ -112,8 +116,8 @@ class DeploymentList(ApiView):
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-def _get_deployment(key: str) -> Deployment:
-    deployment = _deployments().filter(key=parse_key(key, "deployment")).first()
+def _get_deployment(key: str, user=None) -> Deployment:
+    deployment = _deployments(user).filter(key=parse_key(key, "deployment")).first()
     if deployment is None:
         raise NotFound(f"deployment {key} not found")
     return deployment
@@ -122,7 +126,7 @@ def _get_deployment(key: str) -> Deployment:
 class DeploymentDetail(ApiView):
     @extend_schema(responses={200: DeploymentSerializer, **errors(*READ_ERRORS, 404)})
     def get(self, request: Request, key: str) -> Response:
-        return Response(DeploymentSerializer(_get_deployment(key)).data)
+        return Response(DeploymentSerializer(_get_deployment(key, request.user)).data)
 
 
 class DeploymentXml(ApiView):
@@ -130,7 +134,7 @@ class DeploymentXml(ApiView):
 
     @extend_schema(responses={(200, "application/xml"): str, **errors(*READ_ERRORS, 404)})
     def get(self, request: Request, key: str) -> HttpResponse:
-        deployment = _get_deployment(key)
+        deployment = _get_deployment(key, request.user)
         return HttpResponse(deployment.xml, content_type="application/xml; charset=utf-8")
 
 

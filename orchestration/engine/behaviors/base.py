@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 class Behavior:
     """Default: a pass-through element (enter, complete at once, take flows)."""
 
-    def enter(self, rt: Runner, element: Element, scope_key: uuid.UUID | None, incoming_flow: str) -> ElementInstanceState | None:
+    def enter(
+        self, rt: Runner, element: Element, scope_key: uuid.UUID | None, incoming_flow: str
+    ) -> ElementInstanceState | None:
         return rt.create_element_instance(element, scope_key, incoming_flow)
 
     def activate(self, rt: Runner, ei: ElementInstanceState, element: Element) -> None:

@@ -44,7 +44,9 @@ class EndEvent(Behavior):
                 code = expressions.evaluate_string(event.error_code, rt.context(ei), now=rt.now, what="error code")
             message = ""
             if event.error_message is not None:
-                message = expressions.evaluate_string(event.error_message, rt.context(ei), now=rt.now, what="error message")
+                message = expressions.evaluate_string(
+                    event.error_message, rt.context(ei), now=rt.now, what="error message"
+                )
             rt.raise_error(ei, code, message)
             return
         if event.kind == "message" and element.task is not None:
@@ -140,4 +142,6 @@ def _link_target(rt: Runner, element: Element) -> Element:
             and candidate.event.link_name == element.event.link_name
         ):
             return candidate
-    raise EngineIncident("expression", f"link '{element.event.link_name}' has no catch event in the scope of '{element.id}'")
+    raise EngineIncident(
+        "expression", f"link '{element.event.link_name}' has no catch event in the scope of '{element.id}'"
+    )

@@ -44,7 +44,9 @@ class ExclusiveGateway(Behavior):
 
 
 class ParallelGateway(Behavior):
-    def enter(self, rt: Runner, element: Element, scope_key: uuid.UUID | None, incoming_flow: str) -> ElementInstanceState | None:
+    def enter(
+        self, rt: Runner, element: Element, scope_key: uuid.UUID | None, incoming_flow: str
+    ) -> ElementInstanceState | None:
         if len(element.incoming) <= 1:
             return rt.create_element_instance(element, scope_key, incoming_flow)
         # Join: find a waiting join instance that still lacks a token on this flow.

@@ -40,7 +40,11 @@ def parse_duration(text: str) -> Duration:
     sign = -1 if match.group("sign") else 1
     months = int(parts["years"] * 12 + parts["months"])
     delta = timedelta(
-        weeks=parts["weeks"], days=parts["days"], hours=parts["hours"], minutes=parts["minutes"], seconds=parts["seconds"]
+        weeks=parts["weeks"],
+        days=parts["days"],
+        hours=parts["hours"],
+        minutes=parts["minutes"],
+        seconds=parts["seconds"],
     )
     return Duration(sign * months, delta * sign)
 

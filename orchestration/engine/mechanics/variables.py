@@ -46,12 +46,14 @@ def set_propagating(ws: WorkingSet, chain: list[uuid.UUID], name: str, value: An
     set_local(ws, ws.root_scope, name, value)
 
 
-def assign_path(ws: WorkingSet, chain: list[uuid.UUID], target: str, value: Any, *, local_scope: uuid.UUID | None) -> None:
+def assign_path(
+    ws: WorkingSet, chain: list[uuid.UUID], target: str, value: Any, *, local_scope: uuid.UUID | None
+) -> None:
     """Assign to `a` or a nested `a.b.c` (creating contexts on the way)."""
     head, _, rest = target.partition(".")
     if rest:
         current = None
-        for scope in ([local_scope] if local_scope else chain):
+        for scope in [local_scope] if local_scope else chain:
             if head in ws.variables.get(scope, {}):
                 current = ws.variables[scope][head]
                 break

@@ -26,7 +26,9 @@ def create_job(rt: Runner, ei: ElementInstanceState, element: Element, task: Tas
     try:
         retries = int(str(retries_value))
     except ValueError:
-        raise EngineIncident("expression", f"job retries '{task.retries.source}' is not a number: {retries_value!r}") from None
+        raise EngineIncident(
+            "expression", f"job retries '{task.retries.source}' is not a number: {retries_value!r}"
+        ) from None
     priority = 0
     if task.priority is not None:
         try:
@@ -64,11 +66,18 @@ def create_timer(rt: Runner, ei: ElementInstanceState | None, element: Element, 
     rt.ws.new_timers.append(spec)
     if ei is not None:
         ei.add_wait("timer")
-    rt.audit("timer_scheduled", element.id, ei.key if ei else None, {"timer": str(spec.key), "due_at": spec.due_at.isoformat()})
+    rt.audit(
+        "timer_scheduled",
+        element.id,
+        ei.key if ei else None,
+        {"timer": str(spec.key), "due_at": spec.due_at.isoformat()},
+    )
     return spec
 
 
-def create_subscription(rt: Runner, ei: ElementInstanceState, element: Element, event: EventDefinition) -> SubscriptionSpec:
+def create_subscription(
+    rt: Runner, ei: ElementInstanceState, element: Element, event: EventDefinition
+) -> SubscriptionSpec:
     context = rt.context(ei)
     if event.message_name is None:
         raise EngineIncident("expression", f"'{element.id}' has no message name")

@@ -24,7 +24,11 @@ class Command(BaseCommand):
         try:
             if options["ttl"]:
                 results, buffered = services.publish_message(
-                    options["message_name"], correlation_key=options["correlation_key"], variables=variables, ttl_seconds=options["ttl"], actor="cli"
+                    options["message_name"],
+                    correlation_key=options["correlation_key"],
+                    variables=variables,
+                    ttl_seconds=options["ttl"],
+                    actor="cli",
                 )
                 if buffered:
                     self.stdout.write(f"no subscription yet: message buffered until {buffered.expires_at.isoformat()}")

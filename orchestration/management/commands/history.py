@@ -24,7 +24,9 @@ class Command(BaseCommand):
             instance = ProcessInstance.objects.filter(business_key=ref).order_by("-started_at").first()
         if instance is None:
             raise CommandError(f"no instance with key or business key {ref!r}")
-        self.stdout.write(f"{instance.bpmn_process_id} {instance.key} business key {instance.business_key or '-'}: {instance.state}")
+        self.stdout.write(
+            f"{instance.bpmn_process_id} {instance.key} business key {instance.business_key or '-'}: {instance.state}"
+        )
         for event in AuditEvent.objects.filter(instance_key=instance.key).order_by("id"):
             data = json.dumps(event.data, sort_keys=True) if event.data else ""
             self.stdout.write(

@@ -33,7 +33,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         try:
             instance = services.start_instance(
-                options["process_id"], business_key=options["business_key"], variables=parse_vars(options["var"]), actor="cli"
+                options["process_id"],
+                business_key=options["business_key"],
+                variables=parse_vars(options["var"]),
+                actor="cli",
             )
         except DomainError as exc:
             raise CommandError(exc.message) from None
