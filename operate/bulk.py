@@ -217,6 +217,7 @@ def batch(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
     page = reports.list_batch_items(current, state=state, after=after)
     context = {
         "batch": current,
+        "params": access.masked_batch_params(request.user, current),  # variable values, masked as elsewhere
         "items": page.items,
         "next_after": page.next_after,
         "item_state": state,

@@ -415,6 +415,7 @@ from .access_rules import (  # noqa: E402, F401
     incident_for_change,
     instance_for_change,
     job_for_change,
+    masked_batch_params,
     may_change,
     may_start,
 )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .access import _active, _process_rules, has_capability, processes_denied
+from .access import MASK, _active, _process_rules, has_capability, masked_names, processes_denied
 
 # capabilities whose deny makes a process off limits for a signal or message sent by the user
 CHANGE_CAPABILITIES = ("view", "repair", "work_jobs")
@@ -143,7 +143,8 @@ def check_processes(user, process_ids: Any, capabilities: tuple[str, ...] = ("re
 def check_batch(user, batch: Any, capabilities: tuple[str, ...] = ("repair",)) -> None:
     """Steer a batch (pause, resume, cancel, retry failed): NotFound when one of its items is an
     instance of a process a rule hides from ``user`` (whoever created it), PermissionDenied when
-    the user may not change one of the processes its items touch. One query."""
+    the user may not change one of the processes its items touch (for a migration, also the
+    process they move into). One query, two for a migration."""
     from .exceptions import NotFound, PermissionDenied
     from .models import ProcessInstance
 
@@ -151,6 +152,11 @@ def check_batch(user, batch: Any, capabilities: tuple[str, ...] = ("repair",)) -
     process_ids = set(
         ProcessInstance.objects.filter(key__in=keys).order_by().values_list("bpmn_process_id", flat=True).distinct()
     )
+    target = (getattr(batch, "params", None) or {}).get("target_definition")
+    if target:  # a migrate batch also changes the process its instances move into
+        from .models import ProcessDefinition
+
+        process_ids.update(ProcessDefinition.objects.filter(key=target).values_list("bpmn_process_id", flat=True))
     if any(hides_process(user, p) for p in process_ids):
         raise NotFound(f"batch {batch.key} not found")
     refused = sorted(p for p in process_ids if not may_change(user, p, capabilities))
@@ -159,6 +165,32 @@ def check_batch(user, batch: Any, capabilities: tuple[str, ...] = ("repair",)) -
             f"You may not steer batch {batch.key}: it changes instances of "
             f"{', '.join(repr(p) for p in refused)}, which you may not change (a per-process rule)."
         )
+
+
+def masked_batch_params(user, batch: Any) -> dict[str, Any]:
+    """A batch's params as ``user`` may read them: the values of variables it sets (``variables``,
+    and each modify instruction's ``variables``) that are masked for the user on any of the
+    batch's processes are ``MASK``, as on an instance page."""
+    params = dict(batch.params or {})
+    hidden: set[str] = set()
+    for process_id in batch.process_ids or ():
+        hidden |= masked_names(user, process_id)
+    if not hidden:
+        return params
+
+    def masked(variables: Any) -> Any:
+        if not isinstance(variables, dict):
+            return variables
+        return {name: (MASK if name in hidden else value) for name, value in variables.items()}
+
+    if "variables" in params:
+        params["variables"] = masked(params["variables"])
+    if isinstance(params.get("instructions"), list):
+        params["instructions"] = [
+            {**step, "variables": masked(step["variables"])} if isinstance(step, dict) and "variables" in step else step
+            for step in params["instructions"]
+        ]
+    return params
 
 
 # ---------------------------------------------------------------------------

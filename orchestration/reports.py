@@ -13,6 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, TextField
 from django.db.models.functions import Cast, Trunc
 from django.utils import timezone
@@ -132,14 +133,18 @@ def _without_hidden_batches(batches: QuerySet[BatchOperation], hidden: Collectio
     """Batches with an item on an instance of a ``hidden`` process are left out, whoever created
     them: their items would show that process's instances. No condition when ``hidden`` is empty.
 
-    Reads ``process_ids`` (stored at creation), not the items: a text match on the JSON array,
-    the same on PostgreSQL and SQLite. Process ids are XML NCNames (no quote, no backslash),
-    so ``"id"`` with its quotes matches one whole element of the array and nothing else."""
+    Reads ``process_ids`` (stored at creation), not the items: a text match on the JSON array.
+    Process ids are XML NCNames (no quote, no backslash), so ``"id"`` with its quotes matches
+    one whole element of the array and nothing else. PostgreSQL writes jsonb text with its
+    letters as they are ("prüfen"); SQLite keeps the JSON Django wrote, with non-ASCII letters
+    escaped ("pr\\u00fcfen"). (SQLite's LIKE also ignores ASCII case: there a rule on "Orders"
+    hides the batches of "orders" too, which errs on the hiding side.)"""
     if not hidden:
         return batches
+    ascii_only = connection.vendor != "postgresql"
     touching = Q()
     for process_id in sorted(hidden):
-        touching |= Q(process_ids_text__contains=json.dumps(process_id))
+        touching |= Q(process_ids_text__contains=json.dumps(process_id, ensure_ascii=ascii_only))
     return batches.alias(process_ids_text=Cast("process_ids", output_field=TextField())).exclude(touching)
 
 

@@ -264,6 +264,12 @@ def _create_batch(
             BatchItem.objects.bulk_create(buffer)
             total += len(buffer)
         batch.total = total
+        if params.get("target_definition"):  # a migration also touches the process it moves into
+            processes.update(
+                ProcessDefinition.objects.filter(key=params["target_definition"]).values_list(
+                    "bpmn_process_id", flat=True
+                )
+            )
         batch.process_ids = sorted(processes)
         if total == 0:
             batch.state = State.COMPLETED

@@ -49,7 +49,7 @@ class BatchSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
     state = serializers.ChoiceField(choices=BatchOperation.State.choices)
     filter = serializers.CharField(source="filter_query", help_text="the instance-list query string it selected with")
-    params = serializers.DictField(child=serializers.JSONField())
+    params = serializers.SerializerMethodField()
     reason = serializers.CharField()
     createdBy = serializers.CharField(source="created_by", help_text="who started it")
     createdAt = serializers.DateTimeField(source="created_at")
@@ -58,6 +58,11 @@ class BatchSerializer(serializers.Serializer):
     total = serializers.IntegerField()
     counts = serializers.SerializerMethodField()
     percent = serializers.IntegerField(help_text="processed items (succeeded, failed, skipped) of the total")
+
+    @extend_schema_field(serializers.DictField(child=serializers.JSONField()))
+    def get_params(self, obj: BatchOperation) -> dict:
+        """The kind's parameters; variable values masked for the caller are access.MASK."""
+        return access.masked_batch_params(self.context.get("user"), obj)
 
     @extend_schema_field(BatchCountsSerializer)
     def get_counts(self, obj: BatchOperation) -> dict:
@@ -230,7 +235,7 @@ class BatchList(ApiView):
             cursor=params.get("cursor"),
             limit=params["limit"],
         )
-        return Response(page(rows, cursor, BatchSerializer))
+        return Response(page(rows, cursor, BatchSerializer, user=request.user))
 
     @extend_schema(
         operation_id="batches_create",
@@ -257,8 +262,8 @@ class BatchList(ApiView):
             submit_token=request.headers.get("Idempotency-Key", ""),
         )
         if getattr(batch, "already_submitted", False):  # the same Idempotency-Key again: the first batch
-            return Response(BatchSerializer(batch).data, status=status.HTTP_200_OK)
-        return Response(BatchSerializer(batch).data, status=status.HTTP_201_CREATED)
+            return Response(BatchSerializer(batch, context={"user": request.user}).data, status=status.HTTP_200_OK)
+        return Response(BatchSerializer(batch, context={"user": request.user}).data, status=status.HTTP_201_CREATED)
 
 
 class BatchDetail(ApiView):
@@ -266,7 +271,11 @@ class BatchDetail(ApiView):
 
     @extend_schema(responses={200: BatchSerializer, **errors(*READ_ERRORS, 404)})
     def get(self, request: Request, key: str) -> Response:
-        return Response(BatchSerializer(batch_service.refresh_counts(_get_batch(key, request.user))).data)
+        return Response(
+            BatchSerializer(
+                batch_service.refresh_counts(_get_batch(key, request.user)), context={"user": request.user}
+            ).data
+        )
 
 
 class BatchItems(ApiView):
@@ -303,7 +312,7 @@ def _action(service, name: str, summary: str):
             # 404 when an item's process is hidden, 403 when the user may not change one of them
             access.check_batch(request.user, _get_batch(key, request.user))
             batch = service(parse_key(key, "batch"), actor=request.user)
-            return Response(BatchSerializer(batch).data)
+            return Response(BatchSerializer(batch, context={"user": request.user}).data)
 
     BatchAction.__name__ = BatchAction.__qualname__ = name
     return BatchAction
