@@ -326,6 +326,21 @@ def test_operator_pauses_resumes_and_cancels_from_the_batch_page(client, alice, 
     assert "is cancelled" in again.content.decode()
 
 
+def test_after_an_htmx_resume_the_page_polls_the_batch_and_shows_the_new_message(client, alice, shop):
+    """The answer to Resume is the progress panel; its poll must ask for the batch page, not the
+    resume URL the answer came from (a 405 every 2 s, frozen progress), and carry its own message."""
+    for n in range(3):
+        start_waiting(f"ORD-{n}")
+    batch = batches.create_batch("suspend", {"process": "shop"}, actor=alice, dispatch=False)
+    batches.pause_batch(batch.key, actor=alice)
+    client.force_login(alice)
+    response = client.post(reverse("operate:batch_resume", args=[batch.key]), headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert f'hx-get="{reverse("operate:batch", args=[batch.key])}"' in body
+    assert "resume" not in body.split('hx-get="', 1)[1].split('"', 1)[0]
+    assert "Batch resumed." in body
+
+
 def test_batch_page_lists_item_results_and_filters_them(client, alice, shop):
     start_failing("ORD-1")
     start_waiting("ORD-2")
