@@ -68,3 +68,17 @@ def test_operators_and_support_do_not_reach_the_rule_screens(client, alice, bob)
         response = client.post(ADD_RULE, {"group": 1, "bpmn_process_id": "order", "capability": "view"})
         assert response.status_code == 302
     assert ProcessPermission.objects.count() == 0
+
+
+def test_the_admin_role_with_staff_status_keeps_the_rules(client, db):
+    """The demo's admin (admin group + is_staff) opens both screens and adds a rule."""
+    user = User.objects.create_user("ada", password="ada-pass-1234", is_staff=True)
+    user.groups.add(Group.objects.get(name="admin"))
+    client.force_login(user)
+    assert client.get(reverse("admin:orchestration_maskedvariable_changelist")).status_code == 200
+    group = Group.objects.create(name="contractors")
+    response = client.post(ADD_RULE, {"group": group.pk, "bpmn_process_id": "kyc", "capability": "repair"})
+    assert response.status_code == 302
+    assert ProcessPermission.objects.filter(group=group, bpmn_process_id="kyc", allow=False).exists()
+    # nothing else of the engine is offered there
+    assert client.get("/admin/orchestration/processinstance/").status_code == 404
