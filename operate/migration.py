@@ -373,6 +373,18 @@ def batch_migrate_rest(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
     if canary.state not in (BatchOperation.State.COMPLETED, BatchOperation.State.CANCELLED):
         messages.error(request, "Wait until the canary batch has finished before migrating the rest.")
         return redirect("operate:batch", key=canary.key)
+    from .bulk import rest_of_canary_count
+
+    expected = request.POST.get("expected", "")
+    now = rest_of_canary_count(canary, access.hidden_processes(request.user))
+    if expected != str(now):
+        # the filter is run again: instances may have reached or left it since the page was drawn
+        messages.error(
+            request,
+            f"The filter now matches {now} instance{'s' if now != 1 else ''} on the source version, not the "
+            f"{expected or '?'} shown; check the number and click again. Nothing was started.",
+        )
+        return redirect("operate:batch", key=canary.key)
     params = {name: value for name, value in canary.params.items() if name not in ("limit", "submit_token")}
     params["rest_of"] = str(canary.key)
     try:

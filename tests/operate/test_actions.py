@@ -346,7 +346,9 @@ def test_a_process_rule_takes_repair_away_from_an_operator_on_that_process(clien
 
     failing, _ = failing
     group = Group.objects.get(name="operator")
-    ProcessPermission.objects.create(group=group, bpmn_process_id=failing.bpmn_process_id, capability="repair", allow=False)
+    ProcessPermission.objects.create(
+        group=group, bpmn_process_id=failing.bpmn_process_id, capability="repair", allow=False
+    )
     alice = type(alice).objects.get(pk=alice.pk)  # fresh user: role caches are per object
     client.force_login(alice)
 

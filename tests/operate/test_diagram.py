@@ -435,9 +435,7 @@ def test_the_diagram_partial_keeps_the_selected_element_panel(client, bob, shipp
     assert "partial=diagram" in partial and "element=pack" in partial
 
 
-def test_the_diagram_partial_runs_far_fewer_queries_than_the_page(
-    client, bob, shipped, django_assert_max_num_queries
-):
+def test_the_diagram_partial_runs_far_fewer_queries_than_the_page(client, bob, shipped, django_assert_max_num_queries):
     client.force_login(bob)
     client.get(instance_url(shipped))  # warm the model cache, as a running server has
     page_queries, _ = _queries(client, instance_url(shipped))

@@ -240,7 +240,8 @@ def test_a_canary_batch_takes_n_instances_and_the_rest_follows_from_the_batch_pa
 
     batch_page = client.get(reverse("operate:batch", args=[canary.key])).content.decode()
     assert reverse("operate:batch_migrate_rest", args=[canary.key]) in batch_page
-    response = client.post(reverse("operate:batch_migrate_rest", args=[canary.key]))
+    assert "Migrate the rest: 7 instances" in batch_page  # the count before the click
+    response = client.post(reverse("operate:batch_migrate_rest", args=[canary.key]), {"expected": "7"})
 
     rest = BatchOperation.objects.exclude(key=canary.key).get()
     assert response["Location"] == reverse("operate:batch", args=[rest.key])
@@ -249,6 +250,24 @@ def test_a_canary_batch_takes_n_instances_and_the_rest_follows_from_the_batch_pa
     run_to_end(rest.key)
     for instance in instances:
         assert active(instance) == ["Task_B"]
+
+
+def test_the_rest_is_refused_when_the_filter_matches_another_number_than_shown(client, alice, versions):
+    v1, v2 = versions
+    for n in range(4):
+        start(v1, f"CLM-{n}")
+    client.force_login(alice)
+    client.post(page(v1), {**mapping_fields(v2), "canary": "on", "canary_size": "2"})
+    canary = BatchOperation.objects.get()
+    run_to_end(canary.key)
+    assert "Migrate the rest: 2 instances" in client.get(reverse("operate:batch", args=[canary.key])).content.decode()
+    start(v1, "CLM-late")  # reaches the filter after the page was drawn
+
+    response = client.post(reverse("operate:batch_migrate_rest", args=[canary.key]), {"expected": "2"}, follow=True)
+
+    assert BatchOperation.objects.count() == 1
+    assert "now matches 3 instances" in response.content.decode()
+    assert "Migrate the rest: 3 instances" in response.content.decode()
 
 
 def test_the_rest_waits_until_the_canary_has_finished(client, alice, versions):
@@ -375,7 +394,7 @@ def test_migrate_the_rest_twice_starts_one_batch(client, alice, versions):
     canary = BatchOperation.objects.get()
     run_to_end(canary.key)
 
-    client.post(reverse("operate:batch_migrate_rest", args=[canary.key]))
-    client.post(reverse("operate:batch_migrate_rest", args=[canary.key]))
+    client.post(reverse("operate:batch_migrate_rest", args=[canary.key]), {"expected": "2"})
+    client.post(reverse("operate:batch_migrate_rest", args=[canary.key]), {"expected": "2"})
 
     assert BatchOperation.objects.exclude(key=canary.key).count() == 1
