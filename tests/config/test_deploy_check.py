@@ -25,7 +25,11 @@ def _check(env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env={**{k: v for k, v in os.environ.items() if k != "SECRET_KEY"}, "DJANGO_SETTINGS_MODULE": "config.settings", **env},
+        env={
+            **{k: v for k, v in os.environ.items() if k != "SECRET_KEY"},
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=120,

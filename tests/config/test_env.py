@@ -42,7 +42,13 @@ def test_env_list_splits_on_commas_and_drops_blanks(monkeypatch):
 def test_postgres_url_becomes_a_django_database():
     db = database_from_url("postgres://app:s%40cret@db.internal:5433/orders?sslmode=require")
     assert db["ENGINE"] == "django.db.backends.postgresql"
-    assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == ("orders", "app", "s@cret", "db.internal", "5433")
+    assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
+        "orders",
+        "app",
+        "s@cret",
+        "db.internal",
+        "5433",
+    )
     assert db["OPTIONS"] == {"sslmode": "require"}
 
 
