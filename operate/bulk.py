@@ -224,8 +224,15 @@ def batch(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
         "item_states": BatchItem.State.values,
         "can_repair": access.can_repair(request.user),
         "rest_count": _rest_count(request, current),
+        "target_version": _target_version(current),
     }
     return render(request, _template(request, "operate/batch.html", "progress"), context)
+
+
+def _target_version(current: BatchOperation) -> ProcessDefinition | None:
+    """A migrate batch's target version, for its name ("order-process v2") on the page."""
+    key = (current.params or {}).get("target_definition")
+    return ProcessDefinition.objects.filter(key=key).first() if key else None
 
 
 def _rest_count(request: HttpRequest, current: BatchOperation) -> int | None:

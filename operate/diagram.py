@@ -56,6 +56,7 @@ STYLE = """
 .bpmn-active>.bpmn-shape{fill:#ddeaff;stroke:#1d6fd8;stroke-width:3}
 .bpmn-incident>.bpmn-shape{fill:#ffe9e9;stroke:#d1242f;stroke-width:3.5}
 .bpmn-compensated>.bpmn-shape{fill:#fff3cd;stroke:#9a6700;stroke-dasharray:6 3}
+.bpmn-terminated>.bpmn-shape{fill:#eaeef2;stroke:#57606a;stroke-width:2.5;stroke-dasharray:4 3}
 .bpmn-selected>.bpmn-shape{stroke-width:4;stroke:#6f42c1}
 .bpmn-badge rect{stroke:#fff;stroke-width:1.5}
 .bpmn-badge text{font:bold 11px Arial,sans-serif;fill:#fff}
@@ -300,6 +301,8 @@ class _Renderer(NodeDrawing):
             classes.append("bpmn-taken")
         if overlay.get("compensated"):
             classes.append("bpmn-compensated")
+        if not self.counts and overlay.get("cancelled") and not overlay.get("completed") and not overlay.get("active"):
+            classes.append("bpmn-terminated")  # one instance: a token was cancelled here and none went on
         if overlay.get("heat"):
             classes.append(f"bpmn-heat bpmn-heat-{int(overlay['heat'])}")
         if node_id in self.taken:

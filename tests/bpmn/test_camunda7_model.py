@@ -49,9 +49,7 @@ def test_async_before_and_async_after_are_flags(process: Process) -> None:
 def test_java_class_and_expression_become_static_job_types(process: Process) -> None:
     archive = process.element("archive").task
     notify = process.element("notify")
-    assert archive is not None and archive.type == Expr(
-        "com.example.ArchiveDelegate", "static"
-    )
+    assert archive is not None and archive.type == Expr("com.example.ArchiveDelegate", "static")
     assert notify.task is not None
     assert notify.task.type == Expr("${notifier.send(execution)}", "static")
     assert ("camunda:resultVariable", "notified") in notify.properties

@@ -44,9 +44,7 @@ def test_io_mapping_inputs_and_outputs(process: Process) -> None:
         IoMapping(Expr("order.items", "feel"), "items"),
         IoMapping(Expr("static-text", "static"), "note"),
     )
-    assert element.outputs == (
-        IoMapping(Expr("reservation.id", "feel"), "order.reservationId"),
-    )
+    assert element.outputs == (IoMapping(Expr("reservation.id", "feel"), "order.reservationId"),)
     assert ("sla", "5m") in element.properties
 
 
@@ -59,9 +57,7 @@ def test_message_subscription_correlation_key_reaches_the_receive_task(
     assert event.correlation_key == Expr("order.id", "feel")
 
 
-def test_error_boundary_event_reads_the_global_error(
-    definitions: Definitions, process: Process
-) -> None:
+def test_error_boundary_event_reads_the_global_error(definitions: Definitions, process: Process) -> None:
     boundary = process.element("no_stock")
     assert boundary.attached_to == "reserve"
     assert boundary.event is not None

@@ -13,9 +13,7 @@ FILES = corpus_files()
 
 
 def test_corpus_folder_is_present() -> None:
-    assert CORPUS.is_dir(), (
-        f"BPMN corpus not found at {CORPUS}: clone the shared/ folder next to the repository"
-    )
+    assert CORPUS.is_dir(), f"BPMN corpus not found at {CORPUS}: clone the shared/ folder next to the repository"
     assert FILES, f"no BPMN files found under {CORPUS}"
 
 

@@ -34,10 +34,7 @@ def xxe(path: Path) -> str:
 
 def test_billion_laughs_is_refused_before_expansion() -> None:
     (problem,) = problems_of(BILLION_LAUGHS)
-    assert (
-        problem.message
-        == "DTDs and entities are not allowed (XML bomb / XXE protection)"
-    )
+    assert problem.message == "DTDs and entities are not allowed (XML bomb / XXE protection)"
     assert problem.line == 2
 
 
@@ -120,9 +117,7 @@ def test_bpmn_root_in_the_wrong_namespace_is_refused() -> None:
 
 
 def test_text_input_with_an_encoding_declaration_is_accepted() -> None:
-    text = definitions('<bpmn:startEvent id="s" />').replace(
-        'encoding="UTF-8"', 'encoding="ISO-8859-1"'
-    )
+    text = definitions('<bpmn:startEvent id="s" />').replace('encoding="UTF-8"', 'encoding="ISO-8859-1"')
     assert parse_bpmn(text).process("p").element("s").line == 4
 
 
@@ -137,6 +132,4 @@ def test_bpmn_error_message_lists_every_problem() -> None:
         parse_bpmn(definitions(body))
     assert len(caught.value.problems) == 3  # two gateways and no start event
     assert "element 'a'" in str(caught.value) and "element 'b'" in str(caught.value)
-    assert "executable process has no start event at the top level" in messages(
-        caught.value.problems
-    )
+    assert "executable process has no start event at the top level" in messages(caught.value.problems)

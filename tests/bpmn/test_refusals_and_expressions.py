@@ -33,9 +33,7 @@ def flow_condition(text: str, language: str | None = None) -> Expr | None:
         ("amount &gt; 100", Expr("amount > 100", "feel")),
     ],
 )
-def test_condition_text_is_classified_as_feel_or_juel(
-    text: str, expected: Expr
-) -> None:
+def test_condition_text_is_classified_as_feel_or_juel(text: str, expected: Expr) -> None:
     assert flow_condition(text) == expected
 
 
@@ -49,8 +47,7 @@ def test_condition_in_a_script_language_is_refused() -> None:
         flow_condition("x == 1", "javascript")
     (problem,) = caught.value.problems  # type: ignore[attr-defined]
     assert problem.message == (
-        "expression language 'javascript' of conditionExpression is not supported;"
-        " use FEEL or ${...} expressions"
+        "expression language 'javascript' of conditionExpression is not supported; use FEEL or ${...} expressions"
     )
     assert problem.element_id == "f2"
 
@@ -69,8 +66,7 @@ def test_script_task_in_a_script_language_is_refused(fmt: str) -> None:
     body = f'{START}<bpmn:scriptTask id="st" scriptFormat="{fmt}"><bpmn:script>x</bpmn:script></bpmn:scriptTask>'
     (problem,) = problems_of(definitions(body))
     assert problem.message == (
-        f"scriptFormat '{fmt}' is not supported (no script execution);"
-        " use a FEEL script or a service task"
+        f"scriptFormat '{fmt}' is not supported (no script execution); use a FEEL script or a service task"
     )
     assert problem.element_id == "st"
 
@@ -83,9 +79,7 @@ def test_script_task_in_feel_or_juel_becomes_a_script() -> None:
     )
     process = parse(body).process("p")
     a, b = process.element("a").script, process.element("b").script
-    assert (
-        a is not None and a.expr == Expr("1 + 2", "feel") and a.result_variable == "r"
-    )
+    assert a is not None and a.expr == Expr("1 + 2", "feel") and a.result_variable == "r"
     assert b is not None and b.expr == Expr("${x}", "juel")
 
 
@@ -108,18 +102,14 @@ def test_multiple_event_definitions_on_one_event_are_refused() -> None:
 def test_standard_loop_is_refused() -> None:
     body = f'{START}<bpmn:task id="t"><bpmn:standardLoopCharacteristics /></bpmn:task>'
     (problem,) = problems_of(definitions(body))
-    assert problem.message.startswith(
-        "standardLoopCharacteristics (loop activity) is not supported"
-    )
+    assert problem.message.startswith("standardLoopCharacteristics (loop activity) is not supported")
     assert problem.element_id == "t"
 
 
 def test_business_rule_task_with_dmn_is_refused_but_a_job_is_accepted() -> None:
     dmn = f'{START}<bpmn:businessRuleTask id="r" camunda:decisionRef="risk" />'
     (problem,) = problems_of(definitions(dmn))
-    assert problem.message.startswith(
-        "DMN decisions are not supported (decision 'risk')"
-    )
+    assert problem.message.startswith("DMN decisions are not supported (decision 'risk')")
     job = f'{START}<bpmn:businessRuleTask id="r" camunda:type="external" camunda:topic="rules" />'
     task = parse(job).process("p").element("r").task
     assert task is not None and task.type == Expr("rules")
@@ -160,9 +150,7 @@ def test_camunda_script_input_parameter_is_refused() -> None:
         "</bpmn:extensionElements></bpmn:task>"
     )
     (problem,) = problems_of(definitions(body))
-    assert problem.message.startswith(
-        "camunda:script in parameter 'score' is not supported"
-    )
+    assert problem.message.startswith("camunda:script in parameter 'score' is not supported")
 
 
 def test_camunda_listeners_are_refused() -> None:
@@ -223,16 +211,15 @@ def test_event_subprocess_children_get_the_subprocess_as_parent() -> None:
 def test_execution_platform_attribute_alone_makes_the_file_camunda8() -> None:
     doc = definitions(START).replace(
         'id="d"',
-        'id="d" xmlns:modeler="http://camunda.org/schema/modeler/1.0"'
-        ' modeler:executionPlatform="Camunda Cloud"',
+        'id="d" xmlns:modeler="http://camunda.org/schema/modeler/1.0" modeler:executionPlatform="Camunda Cloud"',
     )
     assert parse_bpmn(doc).flavour == "camunda8"
 
 
 def test_legacy_activiti_namespace_is_read_as_camunda7() -> None:
-    doc = definitions(
-        f'{START}<bpmn:serviceTask id="t" activiti:class="com.example.Legacy" />'
-    ).replace('id="d"', 'id="d" xmlns:activiti="http://activiti.org/bpmn"')
+    doc = definitions(f'{START}<bpmn:serviceTask id="t" activiti:class="com.example.Legacy" />').replace(
+        'id="d"', 'id="d" xmlns:activiti="http://activiti.org/bpmn"'
+    )
     parsed = parse_bpmn(doc)
     assert parsed.flavour == "camunda7"
     task = parsed.process("p").element("t").task

@@ -56,9 +56,7 @@ def test_default_flow_must_leave_the_gateway() -> None:
         '<bpmn:sequenceFlow id="elsewhere" sourceRef="s" targetRef="g" />'
     )
     (problem,) = problems_of(definitions(body))
-    assert problem.message == (
-        "default flow 'elsewhere' is not an outgoing sequence flow of this exclusiveGateway"
-    )
+    assert problem.message == ("default flow 'elsewhere' is not an outgoing sequence flow of this exclusiveGateway")
 
 
 def test_conditions_after_a_parallel_gateway_are_refused() -> None:
@@ -76,8 +74,7 @@ def test_conditions_after_a_parallel_gateway_are_refused() -> None:
 def test_service_task_without_implementation_is_refused() -> None:
     (problem,) = problems_of(definitions(f'{START}<bpmn:serviceTask id="t" />'))
     assert problem.message == (
-        "serviceTask has no implementation"
-        " (zeebe:taskDefinition type or camunda topic/class/expression)"
+        "serviceTask has no implementation (zeebe:taskDefinition type or camunda topic/class/expression)"
     )
 
 
@@ -119,14 +116,9 @@ def test_boundary_event_on_a_missing_or_non_activity_element_is_refused() -> Non
 
 
 def test_unresolved_message_reference_names_the_reference() -> None:
-    body = (
-        '<bpmn:startEvent id="s"><bpmn:messageEventDefinition messageRef="Nope" />'
-        "</bpmn:startEvent>"
-    )
+    body = '<bpmn:startEvent id="s"><bpmn:messageEventDefinition messageRef="Nope" /></bpmn:startEvent>'
     (problem,) = problems_of(definitions(body))
-    assert (
-        problem.message == "messageRef 'Nope' does not name a bpmn:message in this file"
-    )
+    assert problem.message == "messageRef 'Nope' does not name a bpmn:message in this file"
 
 
 def test_every_problem_is_reported_at_once_in_line_order() -> None:
@@ -144,9 +136,7 @@ def test_every_problem_is_reported_at_once_in_line_order() -> None:
 def test_validate_works_on_a_model_built_in_code() -> None:
     start = Element(id="s", type="startEvent", outgoing=("f",))
     flow = SequenceFlow(id="f", source="s", target="missing")
-    process = Process(
-        id="p", name=None, is_executable=True, elements={"s": start}, flows={"f": flow}
-    )
+    process = Process(id="p", name=None, is_executable=True, elements={"s": start}, flows={"f": flow})
     built = Definitions(
         id=None,
         target_namespace=None,
@@ -155,9 +145,7 @@ def test_validate_works_on_a_model_built_in_code() -> None:
         flavour="bpmn",
         processes=(process,),
     )
-    assert messages(tuple(validate(built))) == [
-        "sequenceFlow target 'missing' does not exist"
-    ]
+    assert messages(tuple(validate(built))) == ["sequenceFlow target 'missing' does not exist"]
 
 
 def test_validate_skips_processes_that_are_not_executable() -> None:

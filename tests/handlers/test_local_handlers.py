@@ -19,7 +19,10 @@ def _process(types: list[str]) -> str:
         for i, t in enumerate(types)
     )
     ids = ["s"] + [f"t{i}" for i in range(len(types))] + ["e"]
-    flows = "".join(f'<bpmn:sequenceFlow id="f{i}" sourceRef="{a}" targetRef="{b}"/>' for i, (a, b) in enumerate(zip(ids, ids[1:], strict=False)))
+    flows = "".join(
+        f'<bpmn:sequenceFlow id="f{i}" sourceRef="{a}" targetRef="{b}"/>'
+        for i, (a, b) in enumerate(zip(ids, ids[1:], strict=False))
+    )
     return (
         '<?xml version="1.0"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
         'xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d"><bpmn:process id="local" isExecutable="true">'

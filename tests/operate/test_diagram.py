@@ -269,6 +269,19 @@ def test_overlays_show_tokens_incidents_the_path_and_multi_instance_progress(shi
     assert tree.xpath("//*[contains(@class, 'bpmn-badge-mi')]//text()") == ["1/3"]
 
 
+def test_where_a_cancelled_instance_stopped_is_drawn_as_cancelled_not_as_done(shipped):
+    services.cancel_instance(shipped.key, actor="test", reason="customer withdrew")
+    elements = selectors.diagram_overlays_for_instance(shipped).elements
+    assert elements["bill"]["cancelled"] == 1 and not elements["bill"]["completed"]
+    source = source_for_definition(shipped.definition)
+    tree = _svg_tree(render_source(source, "shipping", overlays=elements))
+    assert "bpmn-terminated" in _classes(tree, "bill")
+    assert "bpmn-terminated" not in _classes(tree, "start")  # completed before the cancel
+    # on a version's page (counts) cancelled element instances are counted, not styled
+    counted = _svg_tree(render_source(source, "shipping", overlays=elements, counts=True))
+    assert "bpmn-terminated" not in _classes(counted, "bill")
+
+
 def test_overlays_mark_compensated_activities_from_the_audit_log(shipped):
     AuditEvent.objects.create(
         instance_key=shipped.key, type="activity_compensated", element_id="bill", created_at=timezone.now()

@@ -59,10 +59,16 @@ def snapshot(instance: ProcessInstance) -> dict:
     return {
         "incident": (incident.state, incident.resolved_by, incident.resolved_at is not None),
         "job": (job.state, job.retries, job.attempts, job.retry_at, job.dispatched_at, job.lock_owner),
-        "instance": ProcessInstance.objects.filter(key=instance.key).values_list("state", "incident_count", "suspended").get(),
-        "elements": sorted(ElementInstance.objects.filter(instance=instance).values_list("element_id", "state", "payload")),
+        "instance": ProcessInstance.objects.filter(key=instance.key)
+        .values_list("state", "incident_count", "suspended")
+        .get(),
+        "elements": sorted(
+            ElementInstance.objects.filter(instance=instance).values_list("element_id", "state", "payload")
+        ),
         "audit": list(
-            AuditEvent.objects.filter(instance_key=instance.key, id__gt=since).values_list("type", "element_id", "actor")
+            AuditEvent.objects.filter(instance_key=instance.key, id__gt=since).values_list(
+                "type", "element_id", "actor"
+            )
         ),
     }
 
@@ -91,7 +97,9 @@ def test_a_retried_job_can_be_worked_again_and_the_instance_completes(deployed):
         services.complete_job(job.key, actor="w2", worker="w2")
 
     assert len(jobs) == 3
-    assert set(ProcessInstance.objects.filter(key__in=[i.key for i in instances]).values_list("state", flat=True)) == {"completed"}
+    assert set(ProcessInstance.objects.filter(key__in=[i.key for i in instances]).values_list("state", flat=True)) == {
+        "completed"
+    }
 
 
 def test_the_statement_count_does_not_grow_with_the_number_of_instances(deployed, django_assert_max_num_queries):
@@ -139,7 +147,9 @@ def test_a_bulk_retry_batch_mixes_both_paths_and_reports_each_item(deployed):
     services.suspend_instance(suspended.key, actor="operator")
     expression = start(11, price=None)
 
-    batch = batches.create_batch(BatchOperation.Kind.RETRY_INCIDENTS, {"process": "charge"}, actor="operator", dispatch=False)
+    batch = batches.create_batch(
+        BatchOperation.Kind.RETRY_INCIDENTS, {"process": "charge"}, actor="operator", dispatch=False
+    )
     result = batches.run_batch_chunk(batch.key, dispatch=False)
 
     assert result.state == "completed"
