@@ -160,6 +160,19 @@ def test_a_bad_mapping_row_is_refused_with_its_error_and_nothing_migrates(client
     assert not AuditEvent.objects.filter(type="instance_migrated").exists()
 
 
+def test_the_start_button_is_disabled_when_no_selected_instance_can_migrate(client, alice, versions):
+    v1, v2 = versions
+    start(v1, "CLM-1")  # waits at Task_A
+    client.force_login(alice)
+
+    blocked = client.get(page(v1), mapping_fields(v2, Task_A="")).content.decode()
+    fine = client.get(page(v1), mapping_fields(v2)).content.decode()
+
+    assert "0</strong> of 1 active instance" in blocked
+    assert '<button type="submit" class="primary" disabled' in blocked and "No selected instance can migrate" in blocked
+    assert '<button type="submit" class="primary" disabled' not in fine
+
+
 # -- eligibility --------------------------------------------------------------------
 
 
