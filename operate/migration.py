@@ -257,7 +257,9 @@ def _context(request: HttpRequest, source: ProcessDefinition, data: QueryDict, r
     context["list_url"] = f"{reverse('operate:instances')}?{_query(selection.filter_params)}"
     active = selectors.diagram_counts_for_definition(source).elements
     context["waiting_choices"] = sorted(k for k, v in active.items() if v.get("active"))
-    context["source_diagram"] = _diagram(source, {k: {"active": v.get("active", 0)} for k, v in active.items()})
+    # waiting tokens and, in red, the open incidents among them (as on the version's page)
+    waiting = {k: {"active": v.get("active", 0), "incidents": v.get("incidents", 0)} for k, v in active.items()}
+    context["source_diagram"] = _diagram(source, waiting)
     if target is None:
         return context
     context["target_diagram"] = _diagram(target)

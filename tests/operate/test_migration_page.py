@@ -3,6 +3,7 @@ eligibility report, and a run for one instance or a (canary) batch; operators on
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,23 @@ def test_page_shows_both_diagrams_and_the_proposed_mapping(client, alice, versio
     assert [c.id for c in rows["Task_A"].choices] == ["Task_A", "Task_B"]
     assert 'name="map-Task_A"' in body and '<option value="Task_B">' in body
     assert '<option value="Review"' not in body
+
+
+def test_the_source_diagram_shows_incidents_in_red_among_the_waiting_tokens(client, alice, versions):
+    v1, _ = versions
+    start(v1, "CLM-1")
+    stuck = start(v1, "CLM-2")
+    job = Job.objects.get(instance_id=stuck.key, state__in=Job.OPEN_STATES)
+    services.fail_job(job.key, actor="worker", retries=0, error_message="boom")
+    client.force_login(alice)
+
+    svg = client.get(page(v1)).context["source_diagram"]["svg"]
+
+    task_a = re.search(r'<g id="v1-el-Task_A"[^>]*class="([^"]*)"', svg) or re.search(
+        r'<g[^>]*class="([^"]*)"[^>]*id="v1-el-Task_A"', svg
+    )
+    assert task_a is not None and {"bpmn-active", "bpmn-incident"} <= set(task_a.group(1).split())
+    assert "bpmn-badge-incidents" in svg
 
 
 def test_the_process_version_page_and_the_instance_migrate_action_link_to_the_page(client, alice, versions):
