@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -241,13 +241,7 @@ def _rest_count(request: HttpRequest, current: BatchOperation) -> int | None:
     finished = (BatchOperation.State.COMPLETED, BatchOperation.State.CANCELLED)
     if current.kind != BatchOperation.Kind.MIGRATE or not current.params.get("limit") or current.state not in finished:
         return None
-    return rest_of_canary_count(current, access.hidden_processes(request.user))
-
-
-def rest_of_canary_count(canary: BatchOperation, hidden) -> int:
-    query = QueryDict(canary.filter_query)
-    filter_params = {name: query.getlist(name) for name in query}
-    return batch_service.preview_batch(BatchOperation.Kind.MIGRATE, filter_params, sample_size=0, hidden=hidden).count
+    return batch_service.count_rest_of_canary(current, hidden=access.hidden_processes(request.user))
 
 
 def _control(request: HttpRequest, key: uuid.UUID, action, done: str) -> HttpResponse:

@@ -367,18 +367,15 @@ def batch_migrate_rest(request: HttpRequest, key: uuid.UUID) -> HttpResponse:
         raise Http404("No such batch.")
     if canary.kind != BatchOperation.Kind.MIGRATE or not canary.params.get("limit"):
         raise Http404("Not a canary migration batch.")
-    query = QueryDict(canary.filter_query)
-    filter_params = {name: query.getlist(name) for name in query}
-    process_id = query.get("process", "")
+    filter_params = batch_service.batch_filter(canary)
+    process_id = (filter_params.get("process") or [""])[-1]
     if not access.can_repair(request.user, process_id=process_id or None):
         raise PermissionDenied("You need the operator or admin role on this process to migrate its instances.")
     if canary.state not in (BatchOperation.State.COMPLETED, BatchOperation.State.CANCELLED):
         messages.error(request, "Wait until the canary batch has finished before migrating the rest.")
         return redirect("operate:batch", key=canary.key)
-    from .bulk import rest_of_canary_count
-
     expected = request.POST.get("expected", "")
-    now = rest_of_canary_count(canary, access.hidden_processes(request.user))
+    now = batch_service.count_rest_of_canary(canary, hidden=access.hidden_processes(request.user))
     if expected != str(now):
         # the filter is run again: instances may have reached or left it since the page was drawn
         messages.error(

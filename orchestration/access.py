@@ -418,4 +418,5 @@ from .access_rules import (  # noqa: E402, F401
     masked_batch_params,
     may_change,
     may_start,
+    without_hidden_deployments,
 )

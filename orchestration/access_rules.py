@@ -31,6 +31,13 @@ def hidden_processes(user) -> frozenset[str]:
     return processes_denied(user, "view")
 
 
+def without_hidden_deployments(deployments, user):
+    """Deployments without those holding a process a rule hides from ``user``: a deployment's
+    XML shows every process in it (no condition for users without rules)."""
+    hidden = hidden_processes(user) if user is not None else frozenset()
+    return deployments.exclude(definitions__bpmn_process_id__in=hidden) if hidden else deployments
+
+
 def hides_process(user, process_id: str) -> bool:
     """A rule takes "view" away on this process: its instances, incidents and jobs do not
     exist for this user (404 by key, left out of lists)."""

@@ -13,11 +13,9 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
+from .nul import nul_position
+
 MESSAGE = "Request parameters may not contain NUL (0x00) characters."
-
-
-def _has_nul(request: HttpRequest) -> bool:
-    return any("\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists())
 
 
 class RejectNulInQueryMiddleware:
@@ -25,7 +23,7 @@ class RejectNulInQueryMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "%00" in request.META.get("QUERY_STRING", "") and _has_nul(request):
+        if "%00" in request.META.get("QUERY_STRING", "") and nul_position(dict(request.GET.lists())) is not None:
             if request.path.startswith("/engine-rest/"):
                 return JsonResponse({"type": "InvalidRequestException", "message": MESSAGE}, status=400)
             if request.path.startswith("/api/"):

@@ -21,6 +21,7 @@ from ..engine.runner import Runner
 from ..engine.state import WorkingSet
 from ..exceptions import InvalidInput, InvalidState, NotFound, VariablesTooLarge
 from ..models import ProcessDefinition, ProcessInstance
+from ..nul import nul_position
 from ..units import human_size
 from .deployments import definition_by_key, process_for
 
@@ -35,26 +36,6 @@ def actor_name(actor: Any) -> str:
 
 def now() -> datetime:
     return timezone.now()
-
-
-def nul_position(value: Any, path: str = "") -> str | None:
-    """Where a NUL character sits in a JSON value (a name or a string), or None."""
-    if isinstance(value, str):
-        return path or "the value" if "\x00" in value else None
-    if isinstance(value, dict):
-        for name, item in value.items():
-            here = f"{path}.{name}" if path else str(name)
-            if isinstance(name, str) and "\x00" in name:
-                return here.replace("\x00", "\\0")
-            found = nul_position(item, here)
-            if found is not None:
-                return found
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            found = nul_position(item, f"{path}[{index}]")
-            if found is not None:
-                return found
-    return None
 
 
 def check_variables(variables: Any, what: str = "variables") -> dict[str, Any]:

@@ -26,6 +26,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.http import QueryDict
 
 from .. import access
 from ..exceptions import DomainError, InvalidInput, InvalidState, NotFound
@@ -106,6 +107,18 @@ def preview_batch(
         .order_by("-started_at", "-key")[:sample_size]
     )
     return Preview(count=selection.count(), sample=sample)
+
+
+def batch_filter(batch: BatchOperation) -> dict[str, list[str]]:
+    """The instance-list filter a batch was made with (its stored query string), as create_batch takes it."""
+    query = QueryDict(batch.filter_query)
+    return {name: query.getlist(name) for name in query}
+
+
+def count_rest_of_canary(canary: BatchOperation, *, hidden: Collection[str] = ()) -> int:
+    """How many instances "migrate the rest" of a canary migration would take now: its filter run
+    again (what the canary moved is off the source version; what reached the filter since is in)."""
+    return preview_batch(Kind.MIGRATE, batch_filter(canary), sample_size=0, hidden=hidden).count
 
 
 def _check_params(

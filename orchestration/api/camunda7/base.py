@@ -32,7 +32,7 @@ from ... import access
 from ...exceptions import AmbiguousCorrelation, DeploymentRefused, DomainError, InvalidState, NoSubscription
 from ...exceptions import NotFound as DomainNotFound
 from ...models import ProcessDefinition
-from ...services._command import nul_position
+from ...nul import nul_position
 
 
 class CamundaError(Exception):

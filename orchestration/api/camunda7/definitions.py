@@ -106,7 +106,7 @@ class DeploymentCreate(MultipartCamundaView):
 
 
 def _deployment_query(params: Params, user):
-    deployments = _visible_deployments(user)
+    deployments = access.without_hidden_deployments(Deployment.objects.all(), user)
     if params.has("id"):
         deployments = deployments.filter(key=maybe_uuid(params.str("id")))
     if params.has("name"):
@@ -127,16 +127,11 @@ def _deployment_query(params: Params, user):
     return deployments.order_by(("-" if params.str("sortOrder") == "desc" else "") + field, "key")
 
 
-def _visible_deployments(user):
-    """Deployments without those holding a process a rule hides from ``user`` (their XML shows it)."""
-    hidden = access.hidden_processes(user)
-    rows = Deployment.objects.all()
-    return rows.exclude(definitions__bpmn_process_id__in=hidden) if hidden else rows
-
-
 def get_deployment(deployment_id: str, user) -> Deployment:
     key = maybe_uuid(deployment_id)
-    deployment = _visible_deployments(user).filter(key=key).first() if key else None
+    deployment = (
+        access.without_hidden_deployments(Deployment.objects.all(), user).filter(key=key).first() if key else None
+    )
     if deployment is None:
         raise CamundaError(404, "InvalidRequestException", f"Deployment with id '{deployment_id}' does not exist")
     return deployment

@@ -68,8 +68,7 @@ def _deployments(user=None):
     """Deployments, without those holding a process a rule hides from ``user``: their XML
     would show the hidden process (the diagram endpoint picks one visible process instead)."""
     rows = Deployment.objects.select_related("deployed_by").prefetch_related("definitions")
-    hidden = access.hidden_processes(user) if user is not None else frozenset()
-    return rows.exclude(definitions__bpmn_process_id__in=hidden) if hidden else rows
+    return access.without_hidden_deployments(rows, user)
 
 
 class DeploymentList(ApiView):
